@@ -1,0 +1,148 @@
+package board
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Perm is one thing a member may do on the board. Every op maps to exactly one Perm
+// (permFor), and Matrix says which roles hold it. This table is the single source of truth;
+// docs/PERMISSIONS.md is generated from it and a test keeps the two equal.
+type Perm string
+
+const (
+	PermAgendaStructure Perm = "agenda.structure" // add, delete, move, rename, time box, status
+	PermAgendaNotes     Perm = "agenda.notes"     // write the notes of an agenda item
+	PermMeetingControl  Perm = "meeting.control"  // move the meeting to another agenda item
+	PermCompassWrite    Perm = "compass.write"    // det som fungerar, det som oroar
+	PermChildVoice      Perm = "compass.child_voice"
+	PermGuardiansView   Perm = "compass.guardians_view"
+	PermRate            Perm = "compass.rate" // rate from the actor's own perspective only
+	PermGoalWrite       Perm = "goal.write"   // add, edit, move goals
+	PermGoalDelete      Perm = "goal.delete"
+	PermActionWrite     Perm = "action.write" // add, edit, move actions
+	PermActionDelete    Perm = "action.delete"
+)
+
+// Perms lists every permission in the order the matrix document shows them.
+var Perms = []Perm{
+	PermAgendaStructure, PermAgendaNotes, PermMeetingControl,
+	PermCompassWrite, PermChildVoice, PermGuardiansView, PermRate,
+	PermGoalWrite, PermGoalDelete, PermActionWrite, PermActionDelete,
+}
+
+// Matrix is the role permission matrix. Reasoning, briefly: the Stödsamordnare runs the
+// meeting and may do everything; professionals and the family co-create the content; the
+// child speaks in their own words and rates from their own perspective; the network reads
+// (what the coordinator lets them edit comes with the access issue).
+var Matrix = map[Perm][]Role{
+	PermAgendaStructure: {RoleCoordinator, RoleChildContact},
+	PermAgendaNotes:     {RoleCoordinator, RoleChildContact, RoleProfessional},
+	PermMeetingControl:  {RoleCoordinator},
+	PermCompassWrite:    {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
+	PermChildVoice:      {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild},
+	PermGuardiansView:   {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
+	PermRate:            {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild},
+	PermGoalWrite:       {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
+	PermGoalDelete:      {RoleCoordinator, RoleChildContact, RoleProfessional},
+	PermActionWrite:     {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
+	PermActionDelete:    {RoleCoordinator, RoleChildContact, RoleProfessional},
+}
+
+// Can reports whether a role holds a permission.
+func Can(r Role, p Perm) bool {
+	for _, x := range Matrix[p] {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// OwnPerspective is the one rating perspective an actor may rate from: the child their own,
+// each guardian their own, every professional the shared professionals' perspective.
+func OwnPerspective(a Actor) string {
+	switch {
+	case a.Role == RoleChild:
+		return PerspectiveChild
+	case a.Role == RoleGuardian:
+		return GuardianPerspective(a.MemberID)
+	case a.Role.IsStaff():
+		return PerspectiveProfessionals
+	}
+	return ""
+}
+
+// permFor maps an op to the permission it needs. field is the data's field for OpSet.
+func permFor(kind Kind, ref Ref, field string) (Perm, bool) {
+	switch ref.Kind {
+	case EntityMeeting:
+		if kind == OpGoto {
+			return PermMeetingControl, true
+		}
+	case EntityAgenda:
+		switch kind {
+		case OpCreate, OpMove, OpDelete:
+			return PermAgendaStructure, true
+		case OpSet:
+			if field == "notes" {
+				return PermAgendaNotes, true
+			}
+			return PermAgendaStructure, true
+		}
+	case EntityCompass:
+		switch kind {
+		case OpRate:
+			return PermRate, true
+		case OpSet:
+			switch field {
+			case "child_voice":
+				return PermChildVoice, true
+			case "guardians_view":
+				return PermGuardiansView, true
+			}
+			return PermCompassWrite, true
+		}
+	case EntityGoal:
+		switch kind {
+		case OpCreate, OpSet, OpMove:
+			return PermGoalWrite, true
+		case OpDelete:
+			return PermGoalDelete, true
+		}
+	case EntityAction:
+		switch kind {
+		case OpCreate, OpSet, OpMove:
+			return PermActionWrite, true
+		case OpDelete:
+			return PermActionDelete, true
+		}
+	}
+	return "", false
+}
+
+// MatrixMarkdown renders Matrix as the Markdown table kept in docs/PERMISSIONS.md.
+func MatrixMarkdown() string {
+	var sb strings.Builder
+	sb.WriteString("| permission |")
+	for _, r := range Roles {
+		fmt.Fprintf(&sb, " %s |", r)
+	}
+	sb.WriteString("\n|---|")
+	for range Roles {
+		sb.WriteString("---|")
+	}
+	sb.WriteString("\n")
+	for _, p := range Perms {
+		fmt.Fprintf(&sb, "| `%s` |", p)
+		for _, r := range Roles {
+			if Can(r, p) {
+				sb.WriteString(" yes |")
+			} else {
+				sb.WriteString(" – |")
+			}
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}

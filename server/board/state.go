@@ -1,0 +1,279 @@
+package board
+
+import (
+	"sort"
+	"strings"
+)
+
+// Area is one of the eight areas of Behovskompassen (the needs compass). Labels are not
+// here: they come from the message catalog and can be configured per municipality.
+type Area string
+
+// Areas in the order Backa barnet draws them.
+var Areas = []Area{"trygghet", "halsa", "utveckling", "omsorg", "fritid", "tillhorighet", "respekt", "ansvar"}
+
+// Valid reports whether a is one of the eight areas.
+func (a Area) Valid() bool {
+	for _, x := range Areas {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Text is a co-edited text field with its revision: the seq of the op that last changed it.
+// Clients send the revision they edited from; a stale one is merged (see Merge3).
+type Text struct {
+	Value string `json:"v"`
+	Rev   int64  `json:"r"`
+}
+
+// AgendaStatus is where an agenda item stands.
+type AgendaStatus string
+
+const (
+	AgendaOpen    AgendaStatus = "open"
+	AgendaDone    AgendaStatus = "done"
+	AgendaSkipped AgendaStatus = "skipped"
+)
+
+// AgendaItem is one point of the meeting's agenda.
+type AgendaItem struct {
+	ID         string       `json:"id"`
+	Pos        string       `json:"pos"` // fractional index key
+	Title      Text         `json:"title"`
+	Notes      Text         `json:"notes"` // Markdown
+	TimeboxMin int          `json:"timebox_min"`
+	Status     AgendaStatus `json:"status"`
+	Deleted    bool         `json:"deleted,omitempty"`
+	Rev        int64        `json:"rev"`
+}
+
+// Rating is one perspective's answer on the face scale for one area. "1" (very bad) to "5"
+// (very good); Unknown and Declined are real answers, distinct from "not rated" (absent).
+type Rating string
+
+const (
+	RatingUnknown  Rating = "unknown"  // vet inte
+	RatingDeclined Rating = "declined" // vill inte svara
+)
+
+// Valid reports whether r is a face value or one of the two real non-answers.
+func (r Rating) Valid() bool {
+	switch r {
+	case "1", "2", "3", "4", "5", RatingUnknown, RatingDeclined:
+		return true
+	}
+	return false
+}
+
+// Perspective keys for ratings: the child, each guardian by member id, and the
+// professionals together. Perspectives are shown side by side, never averaged.
+const (
+	PerspectiveChild         = "child"
+	PerspectiveProfessionals = "professionals"
+	perspectiveGuardianPref  = "guardian:"
+)
+
+// GuardianPerspective is the perspective key of one guardian.
+func GuardianPerspective(memberID string) string { return perspectiveGuardianPref + memberID }
+
+// CompassEntry is what the board records for one area of the needs compass.
+type CompassEntry struct {
+	Area          Area   `json:"area"`
+	Works         Text   `json:"works"`          // det som fungerar
+	Worries       Text   `json:"worries"`        // det som oroar
+	ChildVoice    Text   `json:"child_voice"`    // barnets röst, verbatim
+	ChildVoiceBy  string `json:"child_voice_by"` // member id of who wrote the child's words down
+	GuardiansView Text   `json:"guardians_view"` // vårdnadshavarnas syn
+	// Ratings by perspective key; an absent key means unrated, never zero.
+	Ratings map[string]Rating `json:"ratings,omitempty"`
+	Rev     int64             `json:"rev"`
+}
+
+// GoalTerm says whether a goal is long- or short-term.
+type GoalTerm string
+
+const (
+	GoalLong  GoalTerm = "long"
+	GoalShort GoalTerm = "short"
+)
+
+// Goal is a goal for a need in one compass area, in words the child understands.
+type Goal struct {
+	ID      string   `json:"id"`
+	Area    Area     `json:"area"`
+	Term    GoalTerm `json:"term"`
+	Pos     string   `json:"pos"`
+	Text    Text     `json:"text"`
+	Deleted bool     `json:"deleted,omitempty"`
+	Rev     int64    `json:"rev"`
+}
+
+// ActionStatus is the state of an insats/åtgärd.
+type ActionStatus string
+
+const (
+	ActionPlanned ActionStatus = "planned"
+	ActionOngoing ActionStatus = "ongoing"
+	ActionDone    ActionStatus = "done"
+	ActionNotDone ActionStatus = "not_done"
+)
+
+// ActionStatuses lists every action status in UI order.
+var ActionStatuses = []ActionStatus{ActionPlanned, ActionOngoing, ActionDone, ActionNotDone}
+
+// Action is an insats or åtgärd: who does what, by when or how often.
+type Action struct {
+	ID   string `json:"id"`
+	Pos  string `json:"pos"`
+	What Text   `json:"what"`
+	// Responsible is a member id, or empty with ResponsibleOrg set.
+	ResponsibleMember string `json:"responsible_member,omitempty"`
+	ResponsibleOrg    string `json:"responsible_org,omitempty"`
+	Due               string `json:"due,omitempty"`       // YYYY-MM-DD
+	Frequency         string `json:"frequency,omitempty"` // "varje vecka", free text
+	Area              Area   `json:"area,omitempty"`
+	GoalID            string `json:"goal_id,omitempty"`
+	// External: done by someone other than kommun or region (a SIP requirement).
+	External bool         `json:"external,omitempty"`
+	Status   ActionStatus `json:"status"`
+	Deleted  bool         `json:"deleted,omitempty"`
+	Rev      int64        `json:"rev"`
+}
+
+// MeetingState is the live state of the meeting itself, changed only by commands that are
+// checked against the current state.
+type MeetingState struct {
+	CurrentItem string `json:"current_item,omitempty"`
+	Rev         int64  `json:"rev"`
+}
+
+// Board is the whole co-edited state of one meeting at Seq. It belongs to one goroutine
+// (the meeting's room); nothing here locks.
+type Board struct {
+	MeetingID string
+	Epoch     string
+	Seq       int64
+	Meeting   MeetingState
+	Agenda    map[string]*AgendaItem
+	Compass   map[Area]*CompassEntry
+	Goals     map[string]*Goal
+	Actions   map[string]*Action
+
+	// history keeps recent values of each text field by revision, so that an edit made
+	// from an older revision can be merged three-way. It is rebuilt only by ops applied
+	// since load; an edit from before that is refused as a conflict (the client keeps
+	// both texts), never silently overwritten.
+	history map[string][]Text
+}
+
+// NewBoard returns an empty board with all eight compass areas present.
+func NewBoard(meetingID, epoch string) *Board {
+	b := &Board{
+		MeetingID: meetingID,
+		Epoch:     epoch,
+		Agenda:    map[string]*AgendaItem{},
+		Compass:   map[Area]*CompassEntry{},
+		Goals:     map[string]*Goal{},
+		Actions:   map[string]*Action{},
+		history:   map[string][]Text{},
+	}
+	for _, a := range Areas {
+		b.Compass[a] = &CompassEntry{Area: a}
+	}
+	return b
+}
+
+// AgendaList returns the live agenda items in order.
+func (b *Board) AgendaList() []*AgendaItem {
+	out := make([]*AgendaItem, 0, len(b.Agenda))
+	for _, it := range b.Agenda {
+		if !it.Deleted {
+			out = append(out, it)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return lessPos(out[i].Pos, out[i].ID, out[j].Pos, out[j].ID) })
+	return out
+}
+
+// GoalsFor returns the live goals of one area, long-term first, each group in order.
+func (b *Board) GoalsFor(a Area) []*Goal {
+	var out []*Goal
+	for _, g := range b.Goals {
+		if !g.Deleted && g.Area == a {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Term != out[j].Term {
+			return out[i].Term == GoalLong
+		}
+		return lessPos(out[i].Pos, out[i].ID, out[j].Pos, out[j].ID)
+	})
+	return out
+}
+
+// ActionList returns the live actions in order.
+func (b *Board) ActionList() []*Action {
+	out := make([]*Action, 0, len(b.Actions))
+	for _, a := range b.Actions {
+		if !a.Deleted {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return lessPos(out[i].Pos, out[i].ID, out[j].Pos, out[j].ID) })
+	return out
+}
+
+// lessPos orders by fractional key and breaks ties by id, so two clients that picked the
+// same key concurrently still see one order.
+func lessPos(p1, id1, p2, id2 string) bool {
+	if p1 != p2 {
+		return p1 < p2
+	}
+	return id1 < id2
+}
+
+// countLive counts entries that are not deleted.
+func countLive[T any](m map[string]T, deleted func(T) bool) int {
+	n := 0
+	for _, v := range m {
+		if !deleted(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// textAt returns the value a text field had at revision rev, if it is still known.
+func (b *Board) textAt(field string, cur Text, rev int64) (string, bool) {
+	if rev == cur.Rev {
+		return cur.Value, true
+	}
+	for _, t := range b.history[field] {
+		if t.Rev == rev {
+			return t.Value, true
+		}
+	}
+	return "", false
+}
+
+// remember records a text field's value at a revision for later merges.
+func (b *Board) remember(field string, t Text) {
+	h := append(b.history[field], t)
+	if len(h) > maxRevHistory {
+		h = h[len(h)-maxRevHistory:]
+	}
+	b.history[field] = h
+}
+
+// fieldKey names one text field of one entity, e.g. "agenda/a1#notes".
+func fieldKey(ref Ref, field string) string {
+	var sb strings.Builder
+	sb.WriteString(ref.String())
+	sb.WriteByte('#')
+	sb.WriteString(field)
+	return sb.String()
+}

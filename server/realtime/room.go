@@ -1,0 +1,456 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/barnteam/barnteam/server/board"
+)
+
+// Room is one meeting's live board. One goroutine (run) owns the board and the set of
+// connections; everything reaches it through the request channel, so ops are applied one
+// at a time and joins are ordered with respect to events (the basis of gap-free resume).
+// The room never blocks on a connection: it only queues messages (see conn.enqueue).
+type Room struct {
+	hub *Hub
+	id  string
+
+	in     chan request
+	quit   chan websocket.StatusCode
+	ready  chan struct{} // closed when loaded (loadErr says how)
+	done   chan struct{} // closed when run returns
+	nconns atomic.Int32
+
+	// Set before ready is closed, read-only afterwards.
+	loadErr error
+	dir     *board.Directory
+
+	// Guarded by the hub's mutex.
+	refs int
+
+	// Owned by the run goroutine.
+	b     *board.Board
+	conns map[*conn]struct{}
+	ring  []ringEntry // recent changes, oldest first, for resume and idempotency
+	cids  map[string]int64
+}
+
+type ringEntry struct {
+	ch board.Change
+}
+
+type reqKind int
+
+const (
+	reqJoin reqKind = iota
+	reqLeave
+	reqOp
+	reqPresence
+	reqRender
+	reqKick
+)
+
+type request struct {
+	kind reqKind
+	conn *conn
+
+	// join
+	since int64
+	epoch string
+
+	// op
+	actor board.Actor
+	op    board.Op
+	reply chan Result // for ops not sent over a connection
+
+	// presence
+	editing *string
+	hand    *bool
+
+	// render
+	variant Variant
+	render  chan renderResult
+
+	// kick
+	memberID string
+	code     websocket.StatusCode
+}
+
+type renderResult struct {
+	frags []Fragment
+	seq   int64
+	epoch string
+	err   error
+}
+
+func newRoom(h *Hub, id string) *Room {
+	return &Room{
+		hub:   h,
+		id:    id,
+		in:    make(chan request, 256),
+		quit:  make(chan websocket.StatusCode, 1),
+		ready: make(chan struct{}),
+		done:  make(chan struct{}),
+		conns: map[*conn]struct{}{},
+		cids:  map[string]int64{},
+	}
+}
+
+// send hands a request to the room; false if the room has stopped.
+func (r *Room) send(ctx context.Context, req request) bool {
+	select {
+	case r.in <- req:
+		return true
+	case <-r.done:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// stop asks the room to close every connection with code and end.
+func (r *Room) stop(code websocket.StatusCode) {
+	select {
+	case r.quit <- code:
+	default:
+	}
+}
+
+func (r *Room) load() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dir, err := board.LoadDirectory(ctx, r.hub.store, r.id)
+	if err != nil {
+		return err
+	}
+	b, err := r.hub.store.LoadBoard(ctx, r.id)
+	if err != nil {
+		return err
+	}
+	r.dir, r.b = dir, b
+	return nil
+}
+
+func (r *Room) run() {
+	defer close(r.done)
+	r.loadErr = r.load()
+	if r.loadErr != nil {
+		r.hub.log.Warn("room load failed", "meeting", r.id, "err", r.loadErr)
+		r.hub.forget(r)
+		close(r.ready)
+		return
+	}
+	close(r.ready)
+	idle := time.NewTicker(r.hub.opt.IdleRoom)
+	defer idle.Stop()
+	for {
+		select {
+		case req := <-r.in:
+			r.handle(req)
+		case code := <-r.quit:
+			r.closeAll(code)
+			r.drain(code)
+			return
+		case <-idle.C:
+			if len(r.conns) == 0 && r.hub.unloadIfIdle(r) {
+				r.drain(CloseTryAgain)
+				return
+			}
+		}
+	}
+}
+
+// drain answers requests that raced with the room's end, so no caller waits forever.
+func (r *Room) drain(code websocket.StatusCode) {
+	for {
+		select {
+		case req := <-r.in:
+			switch req.kind {
+			case reqJoin:
+				req.conn.kill(code)
+			case reqOp:
+				if req.reply != nil {
+					req.reply <- Result{Err: ErrShutdown}
+				} else if req.conn != nil {
+					req.conn.kill(code)
+				}
+			case reqRender:
+				req.render <- renderResult{err: ErrShutdown}
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (r *Room) closeAll(code websocket.StatusCode) {
+	for c := range r.conns {
+		c.kill(code)
+		delete(r.conns, c)
+	}
+	r.nconns.Store(0)
+}
+
+func (r *Room) handle(req request) {
+	switch req.kind {
+	case reqJoin:
+		r.join(req.conn, req.since, req.epoch)
+	case reqLeave:
+		if _, ok := r.conns[req.conn]; ok {
+			delete(r.conns, req.conn)
+			r.nconns.Add(-1)
+			r.broadcastPresence()
+		}
+	case reqOp:
+		r.applyOp(req)
+	case reqPresence:
+		c := req.conn
+		if _, ok := r.conns[c]; !ok {
+			return
+		}
+		if req.editing != nil {
+			c.editing = *req.editing
+		}
+		if req.hand != nil {
+			c.hand = *req.hand
+		}
+		r.broadcastPresence()
+	case reqRender:
+		frags, err := r.hub.render.Board(req.variant, r.b, r.dir)
+		req.render <- renderResult{frags: frags, seq: r.b.Seq, epoch: r.b.Epoch, err: err}
+	case reqKick:
+		for c := range r.conns {
+			if c.p.Member.ID == req.memberID {
+				c.kill(req.code)
+				delete(r.conns, c)
+				r.nconns.Add(-1)
+			}
+		}
+		r.broadcastPresence()
+	}
+}
+
+// join subscribes a connection and then, in the same step, sends it what it missed since
+// `since`. Because the room handles one request at a time, no event can slip in between:
+// the client gets no gap and no duplicate.
+func (r *Room) join(c *conn, since int64, epoch string) {
+	r.conns[c] = struct{}{}
+	r.nconns.Add(1)
+	resume := "snapshot"
+	var missed []board.Change
+	switch {
+	case since < 0 || epoch != r.b.Epoch || since > r.b.Seq:
+		// Unknown position: snapshot.
+	case since == r.b.Seq:
+		resume = "current"
+	default:
+		if len(r.ring) > 0 && r.ring[0].ch.Seq <= since+1 && r.b.Seq-since <= 64 {
+			resume = "events"
+			for _, e := range r.ring {
+				if e.ch.Seq > since {
+					missed = append(missed, e.ch)
+				}
+			}
+		}
+	}
+	c.enqueue(mustJSON(welcomeMsg{T: "welcome", Meeting: r.id, Epoch: r.b.Epoch, Seq: r.b.Seq, Member: c.p.Member.ID, Role: string(c.p.Member.Role), Resume: resume}))
+	switch resume {
+	case "snapshot":
+		frags, err := r.hub.render.Board(c.variant, r.b, r.dir)
+		if err != nil {
+			r.hub.log.Error("render board", "meeting", r.id, "err", err)
+			c.kill(CloseTryAgain)
+			return
+		}
+		c.enqueue(mustJSON(snapshotMsg{T: "snapshot", Seq: r.b.Seq, Epoch: r.b.Epoch, State: r.state(), HTML: frags}))
+	case "events":
+		for i := range missed {
+			frags, _, err := r.hub.render.Change(c.variant, r.b, r.dir, &missed[i])
+			if err != nil {
+				r.hub.log.Error("render change", "meeting", r.id, "err", err)
+			}
+			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: &missed[i], HTML: frags}))
+		}
+	}
+	r.broadcastPresence()
+}
+
+// state is the structured board for snapshots.
+func (r *Room) state() StateJSON {
+	s := StateJSON{Meeting: r.b.Meeting, Agenda: r.b.AgendaList(), Goals: []*board.Goal{}, Actions: r.b.ActionList()}
+	for _, a := range board.Areas {
+		s.Compass = append(s.Compass, r.b.Compass[a])
+		s.Goals = append(s.Goals, r.b.GoalsFor(a)...)
+	}
+	return s
+}
+
+// applyOp is the heart of the protocol: idempotency, authorise+validate+apply, durable
+// commit, then (and only then) the event to everyone.
+func (r *Room) applyOp(req request) {
+	op := req.op
+	respond := func(res Result) {
+		if req.reply != nil {
+			req.reply <- res
+		}
+	}
+	if seq, ok := r.cids[op.CID]; ok {
+		r.ack(req, seq)
+		respond(Result{Seq: seq})
+		return
+	}
+	ch, err := r.b.Apply(r.dir, req.actor, op, r.b.Seq+1)
+	if err != nil {
+		var be *board.Error
+		if !errors.As(err, &be) {
+			be = &board.Error{Code: board.CodeInvalid, Key: "op.invalid.data"}
+		}
+		// A resend of an op applied before this room was loaded may now be refused (e.g.
+		// "exists"); if its cid is in the log it was applied, so acknowledge it.
+		if seq, lerr := r.hub.store.SeqByCID(context.Background(), r.id, op.CID); lerr == nil {
+			r.ack(req, seq)
+			respond(Result{Seq: seq})
+			return
+		}
+		r.reject(req, be)
+		respond(Result{Reject: be})
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err = r.hub.store.Commit(ctx, r.id, ch)
+	cancel()
+	switch {
+	case err == nil:
+	case errors.Is(err, board.ErrDuplicateCID):
+		seq, lerr := r.hub.store.SeqByCID(context.Background(), r.id, op.CID)
+		if lerr != nil {
+			r.unavailable(req, respond)
+			return
+		}
+		r.ack(req, seq)
+		respond(Result{Seq: seq})
+		return
+	case errors.Is(err, board.ErrSeqConflict):
+		// Someone else wrote to this meeting (another instance). Reload and let the
+		// client resend; its op is still pending on its side.
+		r.hub.log.Warn("seq conflict; reloading room", "meeting", r.id)
+		b, lerr := r.hub.store.LoadBoard(context.Background(), r.id)
+		if lerr == nil {
+			r.b, r.ring, r.cids = b, nil, map[string]int64{}
+		} else {
+			r.hub.log.Error("reload room", "meeting", r.id, "err", lerr)
+		}
+		r.closeAll(CloseResync)
+		r.unavailable(req, respond)
+		return
+	default:
+		r.hub.log.Error("commit op", "meeting", r.id, "err", err)
+		r.unavailable(req, respond)
+		return
+	}
+	r.b.Commit(ch)
+	r.remember(ch)
+	respond(Result{Seq: ch.Seq})
+	r.broadcast(&ch)
+}
+
+func (r *Room) remember(ch board.Change) {
+	r.ring = append(r.ring, ringEntry{ch: ch})
+	r.cids[ch.CID] = ch.Seq
+	if n := len(r.ring) - r.hub.opt.EventRing; n > 0 {
+		for _, e := range r.ring[:n] {
+			delete(r.cids, e.ch.CID)
+		}
+		r.ring = append(r.ring[:0:0], r.ring[n:]...)
+	}
+}
+
+func (r *Room) ack(req request, seq int64) {
+	if req.conn != nil {
+		req.conn.enqueue(mustJSON(ackMsg{T: "ack", CID: req.op.CID, Seq: seq}))
+	}
+}
+
+func (r *Room) reject(req request, be *board.Error) {
+	if req.conn == nil {
+		return
+	}
+	req.conn.enqueue(mustJSON(rejectMsg{
+		T: "reject", CID: req.op.CID, Code: string(be.Code), Field: be.Field, Current: be.Current,
+		Message: r.hub.render.Message(req.conn.p.Lang, be.Key, be.Args...),
+	}))
+}
+
+func (r *Room) unavailable(req request, respond func(Result)) {
+	if req.conn != nil {
+		req.conn.enqueue(mustJSON(rejectMsg{T: "reject", CID: req.op.CID, Code: codeUnavailable,
+			Message: r.hub.render.Message(req.conn.p.Lang, "op.unavailable")}))
+	}
+	respond(Result{Err: errors.New("could not save")})
+}
+
+// broadcast renders a committed change once per distinct variant and queues it to every
+// connection.
+func (r *Room) broadcast(ch *board.Change) {
+	cache := map[Variant][]byte{}
+	for c := range r.conns {
+		msg, ok := cache[c.variant]
+		if !ok {
+			frags, announce, err := r.hub.render.Change(c.variant, r.b, r.dir, ch)
+			if err != nil {
+				r.hub.log.Error("render change", "meeting", r.id, "err", err)
+			}
+			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: ch, HTML: frags, Announce: announce})
+			cache[c.variant] = msg
+		}
+		c.enqueue(msg)
+	}
+}
+
+// broadcastPresence sends everyone the list of who is here, editing what, with hands up.
+func (r *Room) broadcastPresence() {
+	byMember := map[string]*PresenceEntry{}
+	for c := range r.conns {
+		e := byMember[c.p.Member.ID]
+		if e == nil {
+			e = &PresenceEntry{Member: c.p.Member.ID, Name: c.p.Member.Name, Role: string(c.p.Member.Role)}
+			byMember[c.p.Member.ID] = e
+		}
+		if c.editing != "" {
+			e.Editing = c.editing
+		}
+		e.Hand = e.Hand || c.hand
+	}
+	people := make([]PresenceEntry, 0, len(byMember))
+	for _, e := range byMember {
+		people = append(people, *e)
+	}
+	sort.Slice(people, func(i, j int) bool { return people[i].Member < people[j].Member })
+	cache := map[string][]byte{}
+	for c := range r.conns {
+		msg, ok := cache[c.p.Lang]
+		if !ok {
+			frags, err := r.hub.render.Presence(c.p.Lang, r.dir, people)
+			if err != nil {
+				r.hub.log.Error("render presence", "meeting", r.id, "err", err)
+			}
+			msg = mustJSON(presenceMsg{T: "presence", People: people, HTML: frags})
+			cache[c.p.Lang] = msg
+		}
+		c.enqueue(msg)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only our own types are marshalled; failure is a programming error
+	}
+	return b
+}

@@ -1,0 +1,300 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
+	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/i18n"
+	"github.com/barnteam/barnteam/server/realtime"
+	"github.com/barnteam/barnteam/server/secret"
+	"github.com/barnteam/barnteam/templates"
+)
+
+// views holds the parsed templates: the shared base (layout and board fragments) and one
+// clone per page, so each page can define its own "body".
+type views struct {
+	base  *template.Template
+	pages map[string]*template.Template
+	cat   *i18n.Catalog
+	md    goldmark.Markdown
+}
+
+func newViews(cat *i18n.Catalog, assetURL func(string) string) (*views, error) {
+	v := &views{
+		cat:   cat,
+		pages: map[string]*template.Template{},
+		// Raw HTML in notes is dropped (goldmark's default; never WithUnsafe) and
+		// dangerous link schemes are not rendered as links.
+		md: goldmark.New(goldmark.WithExtensions(extension.Strikethrough, extension.Linkify)),
+	}
+	base, err := template.New("base").Funcs(v.funcs(assetURL)).ParseFS(templates.FS, "layout.html", "fragments.html")
+	if err != nil {
+		return nil, err
+	}
+	v.base = base
+	pages, err := fs.Glob(templates.FS, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range pages {
+		if name == "layout.html" || name == "fragments.html" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templates.FS, name)
+		if err != nil {
+			return nil, err
+		}
+		v.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return v, nil
+}
+
+func (v *views) funcs(assetURL func(string) string) template.FuncMap {
+	return template.FuncMap{
+		"asset": assetURL,
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"list":   func(xs ...string) []string { return xs },
+		"str":    func(x any) string { return fmt.Sprint(x) },
+		"inc":    func(i int) int { return i + 1 },
+		"dec":    func(i int) int { return i - 1 },
+		"newCID": func() string { return "f" + secret.ID(21) },
+		"fieldID": func(entity, field string) string {
+			return "f-" + strings.NewReplacer("/", "-", "#", "-").Replace(entity) + "-" + field
+		},
+		"fieldText": func(e *board.CompassEntry, f string) board.Text {
+			switch f {
+			case "works":
+				return e.Works
+			case "worries":
+				return e.Worries
+			case "child_voice":
+				return e.ChildVoice
+			case "guardians_view":
+				return e.GuardiansView
+			}
+			return board.Text{}
+		},
+		"markdown": v.markdown,
+		"areaLabel": func(p i18n.Printer, a board.Area) string {
+			return p.T("area." + string(a))
+		},
+		"ratingLabel": func(p i18n.Printer, r any) string {
+			return p.T("rating." + fmt.Sprint(r))
+		},
+		"roleLabel": func(p i18n.Printer, r any) string {
+			return p.T("role." + fmt.Sprint(r))
+		},
+		"memberName": func(d *board.Directory, id string) string {
+			if m, ok := d.Member(id); ok {
+				return m.Name
+			}
+			return "?"
+		},
+		"responsible": func(p i18n.Printer, d *board.Directory, x *board.Action) template.HTML {
+			if m, ok := d.Member(x.ResponsibleMember); ok && x.ResponsibleMember != "" {
+				s := "<bdi>" + template.HTMLEscapeString(m.Name) + "</bdi>"
+				if o, ok := d.Org(m.OrgID); ok && m.OrgID != "" {
+					s += ", <bdi>" + template.HTMLEscapeString(o.Name) + "</bdi>"
+				}
+				return template.HTML(s)
+			}
+			if o, ok := d.Org(x.ResponsibleOrg); ok && x.ResponsibleOrg != "" {
+				return template.HTML("<bdi>" + template.HTMLEscapeString(o.Name) + "</bdi>")
+			}
+			return template.HTML(template.HTMLEscapeString(p.T("common.not_set")))
+		},
+		"truncate": func(s string, n int) string {
+			if utf8.RuneCountInString(s) <= n {
+				return s
+			}
+			r := []rune(s)
+			return string(r[:n]) + "…"
+		},
+	}
+}
+
+// markdown renders notes to safe HTML: goldmark without raw HTML.
+func (v *views) markdown(s string) template.HTML {
+	var buf bytes.Buffer
+	if err := v.md.Convert([]byte(s), &buf); err != nil {
+		return template.HTML(template.HTMLEscapeString(s))
+	}
+	return template.HTML(buf.String())
+}
+
+// page renders a full page.
+func (v *views) page(w *bytes.Buffer, name string, data any) error {
+	t, ok := v.pages[name]
+	if !ok {
+		return fmt.Errorf("no page %q", name)
+	}
+	return t.ExecuteTemplate(w, "layout", data)
+}
+
+// perspective is one rating column as the board shows it.
+type perspective struct {
+	Key   string
+	Label string
+}
+
+// fragData is what every board fragment template gets.
+type fragData struct {
+	P     i18n.Printer
+	V     realtime.Variant
+	B     *board.Board
+	D     *board.Directory
+	Area  board.Area
+	Areas []board.Area
+	// OpURL is relative ("op"): fragments are shared by every connection of a variant, and
+	// each page lives at /b/<meeting>/<member>/, so a form posts to its own member's URL.
+	OpURL string
+	// Perspectives lists the rating perspectives side by side: the child, each guardian,
+	// the professionals. Never averaged.
+	Perspectives []perspective
+}
+
+// Can reports whether the variant's role holds a permission (for showing controls; the
+// server checks again on every op).
+func (d fragData) Can(p string) bool { return board.Can(d.V.Role, board.Perm(p)) }
+
+// CurrentItem returns the current agenda item, if any.
+func (d fragData) CurrentItem() *board.AgendaItem {
+	it := d.B.Agenda[d.B.Meeting.CurrentItem]
+	if it == nil || it.Deleted {
+		return nil
+	}
+	return it
+}
+
+// boardRenderer implements realtime.Renderer with the templates.
+type boardRenderer struct {
+	v *views
+}
+
+var _ realtime.Renderer = boardRenderer{}
+
+func (r boardRenderer) data(v realtime.Variant, b *board.Board, d *board.Directory) fragData {
+	p := r.v.cat.Printer(v.Lang)
+	persp := []perspective{{board.PerspectiveChild, p.T("rating.perspective.child", "name", d.Team.ChildFirstName)}}
+	for _, m := range d.Members {
+		if m.Role == board.RoleGuardian {
+			persp = append(persp, perspective{board.GuardianPerspective(m.ID), p.T("rating.perspective.guardian", "name", m.Name)})
+		}
+	}
+	persp = append(persp, perspective{board.PerspectiveProfessionals, p.T("rating.perspective.professionals")})
+	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp}
+}
+
+func (r boardRenderer) frag(target, tpl string, data fragData) (realtime.Fragment, error) {
+	var buf bytes.Buffer
+	if err := r.v.base.ExecuteTemplate(&buf, tpl, data); err != nil {
+		return realtime.Fragment{}, err
+	}
+	return realtime.Fragment{Target: target, HTML: buf.String()}, nil
+}
+
+// Board renders every region.
+func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Directory) ([]realtime.Fragment, error) {
+	data := r.data(v, b, d)
+	out := make([]realtime.Fragment, 0, 3+len(board.Areas))
+	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"actions", "actions"}} {
+		f, err := r.frag(x.target, x.tpl, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	for _, a := range board.Areas {
+		data.Area = a
+		f, err := r.frag("area-"+string(a), "area", data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Change renders the regions one change touched, and announces it politely.
+func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Directory, ch *board.Change) ([]realtime.Fragment, string, error) {
+	data := r.data(v, b, d)
+	who := "?"
+	if m, ok := d.Member(ch.Actor); ok {
+		who = m.Name
+	}
+	type region struct{ target, tpl string }
+	var regions []region
+	var announce string
+	switch {
+	case ch.Meeting != nil:
+		regions = []region{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}}
+		title := ""
+		if it := data.CurrentItem(); it != nil {
+			title = it.Title.Value
+		}
+		announce = data.P.T("announce.meeting", "name", who, "title", title)
+	case ch.Agenda != nil:
+		regions = []region{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}}
+		announce = data.P.T("announce.agenda", "name", who)
+	case ch.Compass != nil:
+		data.Area = ch.Compass.Area
+		regions = []region{{"area-" + string(ch.Compass.Area), "area"}}
+		announce = data.P.T("announce.compass", "name", who, "area", data.P.T("area."+string(ch.Compass.Area)))
+	case ch.Goal != nil:
+		data.Area = ch.Goal.Area
+		regions = []region{{"area-" + string(ch.Goal.Area), "area"}, {"actions", "actions"}}
+		announce = data.P.T("announce.goal", "name", who, "area", data.P.T("area."+string(ch.Goal.Area)))
+	case ch.Action != nil:
+		regions = []region{{"actions", "actions"}}
+		announce = data.P.T("announce.action", "name", who)
+	}
+	out := make([]realtime.Fragment, 0, len(regions))
+	for _, x := range regions {
+		f, err := r.frag(x.target, x.tpl, data)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, f)
+	}
+	return out, announce, nil
+}
+
+type presenceData struct {
+	P      i18n.Printer
+	People []realtime.PresenceEntry
+}
+
+// Presence renders the participants region.
+func (r boardRenderer) Presence(lang string, d *board.Directory, people []realtime.PresenceEntry) ([]realtime.Fragment, error) {
+	var buf bytes.Buffer
+	if err := r.v.base.ExecuteTemplate(&buf, "presence", presenceData{P: r.v.cat.Printer(lang), People: people}); err != nil {
+		return nil, err
+	}
+	return []realtime.Fragment{{Target: "presence", HTML: buf.String()}}, nil
+}
+
+// Message looks up a refusal message.
+func (r boardRenderer) Message(lang, key string, args ...any) string {
+	return r.v.cat.T(lang, key, args...)
+}

@@ -1,0 +1,278 @@
+// Package server is the HTTP layer: Echo routes, middleware, sessions and page rendering.
+// It wires the domain (board), storage (board.Store) and the live board (realtime)
+// together; none of those know about it.
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/i18n"
+	"github.com/barnteam/barnteam/server/realtime"
+	"github.com/barnteam/barnteam/static"
+)
+
+// Config is what the server needs; cmd/barnteam builds it from flags and environment.
+type Config struct {
+	BaseURL string // public URL, e.g. https://barnteam.example.se; links and cookies follow it
+	Store   board.Store
+	Catalog *i18n.Catalog
+	Log     *slog.Logger
+	Hub     realtime.Options
+}
+
+// Server serves pages, the live board and static assets.
+type Server struct {
+	cfg     Config
+	base    *url.URL
+	echo    *echo.Echo
+	hub     *realtime.Hub
+	views   *views
+	assets  string // content hash prefix of static assets
+	secure  bool   // cookies get Secure and the __Host- prefix
+	origins []string
+}
+
+// New builds a server.
+func New(cfg Config) (*Server, error) {
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https") {
+		return nil, fmt.Errorf("base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{cfg: cfg, base: base}
+	// Browsers accept Secure cookies on http://localhost, so development keeps the
+	// __Host- prefix too; only plain http on another host goes without it.
+	s.secure = base.Scheme == "https" || isLoopback(base.Hostname())
+	if s.assets, err = hashFS(static.FS); err != nil {
+		return nil, err
+	}
+	if s.views, err = newViews(cfg.Catalog, s.assetURL); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	s.origins = append([]string{base.Host}, cfg.Hub.OriginPatterns...)
+	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views}, cfg.Log, cfg.Hub)
+	s.echo = s.routes()
+	return s, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Hub returns the live board hub.
+func (s *Server) Hub() *realtime.Hub { return s.hub }
+
+// Shutdown closes every live connection with a "reconnect" code. Call it before
+// http.Server.Shutdown, which does not close hijacked connections.
+func (s *Server) Shutdown(ctx context.Context) { s.hub.Shutdown(ctx) }
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.securityHeaders)
+	e.Use(echo.WrapMiddleware(crossOrigin().Handler))
+
+	e.GET("/", s.home)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", s.metrics)
+	e.GET("/static/:hash/*", s.static)
+	e.GET("/j/:token", s.join)
+	e.GET("/b/:meeting/:member/", s.boardPage)
+	e.POST("/b/:meeting/:member/op", s.formOp)
+	e.GET("/b/:meeting/:member/ws", s.websocket)
+	return e
+}
+
+// crossOrigin refuses state-changing requests from other sites (Sec-Fetch-Site and
+// Origin). Together with SameSite=Lax session cookies this is the CSRF protection; the
+// WebSocket upgrade (a GET) checks Origin itself.
+func crossOrigin() *http.CrossOriginProtection {
+	return http.NewCrossOriginProtection()
+}
+
+// securityHeaders sets the headers every response carries. Pages carry personal data, so
+// nothing but hashed static assets may be cached.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		wsOrigin := "ws://" + c.Request().Host + " wss://" + c.Request().Host
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' "+wsOrigin+"; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h.Set("Cache-Control", "no-store")
+		if s.base.Scheme == "https" {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// errorHandler renders errors as a page in the visitor's language. It unwraps with
+// errors.As (Echo's default handler turns a wrapped HTTPError into a 500).
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+	}
+	if code >= 500 {
+		s.cfg.Log.Error("request failed", "path", c.Path(), "err", err)
+	}
+	p := s.printer(c, "")
+	key := "error.server"
+	switch code {
+	case http.StatusNotFound:
+		key = "error.not_found"
+	case http.StatusForbidden:
+		key = "error.forbidden"
+	case http.StatusMethodNotAllowed, http.StatusBadRequest:
+		key = "error.bad_request"
+	}
+	s.render(c, code, "error", pageData{P: p, Title: p.T(key + ".title"), Message: p.T(key)})
+}
+
+// pageData is the data of a full page.
+type pageData struct {
+	P         i18n.Printer
+	Title     string
+	Message   string
+	Script    string
+	Languages []string
+	NoScript  bool
+
+	// Board page.
+	Meeting   board.Meeting
+	Dir       *board.Directory
+	Me        board.Member
+	Seq       int64
+	Epoch     string
+	WSPath    string
+	Frags     map[string]any
+	AreaFrags []any
+	Flash     string
+	FlashKind string
+	FlashText string
+}
+
+func (s *Server) render(c echo.Context, code int, page string, data pageData) error {
+	if data.Languages == nil {
+		data.Languages = s.cfg.Catalog.Languages()
+	}
+	var buf bytes.Buffer
+	if err := s.views.page(&buf, page, data); err != nil {
+		s.cfg.Log.Error("render page", "page", page, "err", err)
+		return c.String(http.StatusInternalServerError, "internal error")
+	}
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+const langCookie = "barnteam_lang"
+
+// printer picks the page language: an explicit ?lang= (remembered in a cookie), then the
+// cookie, then the member's preferred language, then Accept-Language, then Swedish.
+func (s *Server) printer(c echo.Context, memberLang string) i18n.Printer {
+	cat := s.cfg.Catalog
+	want := c.QueryParam("lang")
+	if want != "" && cat.Has(want, "app.name") {
+		c.SetCookie(&http.Cookie{Name: langCookie, Value: want, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	} else if ck, err := c.Cookie(langCookie); err == nil && cat.Has(ck.Value, "app.name") {
+		want = ck.Value
+	} else {
+		want = memberLang
+	}
+	return cat.Printer(cat.Match(c.Request().Header.Get("Accept-Language"), want))
+}
+
+func (s *Server) home(c echo.Context) error {
+	p := s.printer(c, "")
+	return s.render(c, http.StatusOK, "home", pageData{P: p, Title: p.T("home.heading")})
+}
+
+func (s *Server) ready(c echo.Context) error {
+	if s.hub.ShuttingDown() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}
+
+func (s *Server) metrics(c echo.Context) error {
+	st := s.hub.Stats()
+	return c.String(http.StatusOK, fmt.Sprintf("# TYPE barnteam_rooms gauge\nbarnteam_rooms %d\n# TYPE barnteam_connections gauge\nbarnteam_connections %d\n", st.Rooms, st.Conns))
+}
+
+// hashFS returns a short hash of every file's path and content.
+func hashFS(fsys fs.FS) (string, error) {
+	var names []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, p)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
+func (s *Server) assetURL(name string) string { return "/static/" + s.assets + "/" + name }
+
+// static serves embedded assets. The current hash is cached for a year; an old hash (a
+// page from before a deploy) still gets the file, uncached.
+func (s *Server) static(c echo.Context) error {
+	name := strings.TrimPrefix(c.Param("*"), "/")
+	if name == "" || strings.HasSuffix(name, ".go") {
+		return echo.ErrNotFound
+	}
+	f, err := fs.Stat(static.FS, name)
+	if err != nil || f.IsDir() {
+		return echo.ErrNotFound
+	}
+	if c.Param("hash") == s.assets {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	http.ServeFileFS(c.Response(), c.Request(), static.FS, name)
+	return nil
+}

@@ -1,0 +1,138 @@
+// Package servertest starts a real barnteam server for tests: the Echo HTTP layer, the
+// realtime hub and a SQLite store in a temporary directory, seeded with the demo team,
+// listening on a loopback port. Tests reach it exactly as browsers do: join links,
+// cookies, WebSockets.
+package servertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/barnteam/barnteam/server"
+	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/demo"
+	"github.com/barnteam/barnteam/server/i18n"
+	"github.com/barnteam/barnteam/server/realtime"
+	"github.com/barnteam/barnteam/server/store/sqlite"
+)
+
+// Env is one running server.
+type Env struct {
+	URL       string // http://127.0.0.1:<port>
+	MeetingID string
+	Store     board.Store
+	Server    *server.Server
+	Catalog   *i18n.Catalog
+	// Links are the demo members' join links by member id.
+	Links map[string]string
+
+	http *httptest.Server
+}
+
+// Options tune the server under test.
+type Options struct {
+	Hub realtime.Options
+	// Log receives the server's log; nil discards it.
+	Log io.Writer
+}
+
+// Start starts a server with the demo team and meeting; it stops when the test ends.
+func Start(t testing.TB, opt Options) *Env {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "barnteam.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(nil)
+	base := "http://" + hs.Listener.Addr().String()
+	w := opt.Log
+	if w == nil {
+		w = io.Discard
+	}
+	srv, err := server.New(server.Config{BaseURL: base, Store: st, Catalog: cat, Log: slog.New(slog.NewTextHandler(w, nil)), Hub: opt.Hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = srv.Handler()
+	hs.Start()
+	links, err := demo.Seed(context.Background(), st, base, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{URL: base, MeetingID: demo.MeetingID, Store: st, Server: srv, Catalog: cat, Links: map[string]string{}, http: hs}
+	for _, l := range links {
+		e.Links[l.Member.ID] = l.URL
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+		st.Close()
+	})
+	return e
+}
+
+// Client returns an HTTP client that has followed member's join link: its cookie jar holds
+// the member's session.
+func (e *Env) Client(t testing.TB, memberID string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	link, ok := e.Links[memberID]
+	if !ok {
+		t.Fatalf("no demo member %q", memberID)
+	}
+	resp, err := c.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("join %s: status %d", memberID, resp.StatusCode)
+	}
+	return c
+}
+
+// BoardURL is the member's board page.
+func (e *Env) BoardURL(memberID string) string {
+	return e.URL + "/b/" + e.MeetingID + "/" + memberID + "/"
+}
+
+// WSURL is the member's WebSocket address with a resume position (since < 0: snapshot).
+func (e *Env) WSURL(memberID string, since int64, epoch string) string {
+	u := strings.Replace(e.BoardURL(memberID), "http://", "ws://", 1) + "ws"
+	if since >= 0 {
+		u += "?since=" + strconv.FormatInt(since, 10) + "&epoch=" + epoch
+	}
+	return u
+}
+
+// Dial opens member's WebSocket with the session of client c and a same-origin Origin.
+// Server messages (snapshots above all) may be far larger than the 32 KiB a client may
+// send, so the client's read limit is raised.
+func (e *Env) Dial(ctx context.Context, c *http.Client, memberID string, since int64, epoch string) (*websocket.Conn, *http.Response, error) {
+	ws, resp, err := websocket.Dial(ctx, e.WSURL(memberID, since, epoch), &websocket.DialOptions{
+		HTTPClient: c,
+		HTTPHeader: http.Header{"Origin": {e.URL}},
+	})
+	if err == nil {
+		ws.SetReadLimit(16 << 20)
+	}
+	return ws, resp, err
+}

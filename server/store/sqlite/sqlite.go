@@ -1,0 +1,400 @@
+// Package sqlite is the default, embedded Store: one SQLite file under the data directory,
+// through the pure-Go modernc.org/sqlite driver.
+//
+// Durability is never traded for speed: WAL with synchronous=FULL, so a committed op
+// survives power loss. All writes go through one connection (SQLite has one writer anyway;
+// queueing in Go is cheaper than busy-waiting in SQLite); reads use a separate pool.
+// Automatic checkpoints are off on the writer because the commit that triggers one stalls;
+// a background goroutine checkpoints instead.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/barnteam/barnteam/server/board"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite implementation of board.Store.
+type Store struct {
+	w  *sql.DB // the one writer connection
+	r  *sql.DB // readers
+	cp *sql.DB // checkpoints, off the hot path
+
+	dirty atomic.Bool // commits since the last checkpoint
+	stop  chan struct{}
+	done  sync.WaitGroup
+}
+
+// Options tune a Store; the zero value is the safe default.
+type Options struct {
+	// CheckpointEvery is how often the WAL is checkpointed in the background (default 1s).
+	CheckpointEvery time.Duration
+}
+
+// dsn builds a data source name with every pragma in it, so that every pooled connection
+// gets them (a PRAGMA run with Exec reaches only one connection).
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if writer {
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(path string, opt Options) (*Store, error) {
+	w, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{w: w, stop: make(chan struct{})}
+	if err := s.migrate(context.Background()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	if s.r, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		w.Close()
+		return nil, err
+	}
+	s.r.SetMaxOpenConns(4)
+	if s.cp, err = sql.Open("sqlite", dsn(path, false)+"&_pragma=query_only(0)"); err != nil {
+		w.Close()
+		s.r.Close()
+		return nil, err
+	}
+	s.cp.SetMaxOpenConns(1)
+	every := opt.CheckpointEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	s.done.Add(1)
+	go s.checkpointLoop(every)
+	return s, nil
+}
+
+func (s *Store) checkpointLoop(every time.Duration) {
+	defer s.done.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if s.dirty.Swap(false) {
+				// PASSIVE never blocks the writer; pages still needed by readers wait
+				// for the next round.
+				_, _ = s.cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}
+}
+
+// Close stops the checkpointer, checkpoints fully and closes every connection.
+func (s *Store) Close() error {
+	close(s.stop)
+	s.done.Wait()
+	_, _ = s.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(s.cp.Close(), s.r.Close(), s.w.Close())
+}
+
+// migrate applies the embedded migrations in order, each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY) STRICT`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: bad name", name)
+		}
+		var n int
+		if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version) VALUES (?)`, v); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return board.ErrNotFound
+	}
+	return err
+}
+
+func (s *Store) CreateOrganisation(ctx context.Context, o board.Organisation) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO organisations(id, name, huvudman) VALUES (?, ?, ?)`, o.ID, o.Name, string(o.Huvudman))
+	return err
+}
+
+func (s *Store) Organisation(ctx context.Context, id string) (board.Organisation, error) {
+	var o board.Organisation
+	err := s.r.QueryRowContext(ctx, `SELECT id, name, huvudman FROM organisations WHERE id = ?`, id).Scan(&o.ID, &o.Name, &o.Huvudman)
+	return o, notFound(err)
+}
+
+func (s *Store) CreateTeam(ctx context.Context, t board.Team) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO teams(id, child_first_name, child_birth_year, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.ID, t.ChildFirstName, t.ChildBirthYear, t.Reason, ms(t.CreatedAt))
+	return err
+}
+
+func (s *Store) Team(ctx context.Context, id string) (board.Team, error) {
+	var t board.Team
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT id, child_first_name, child_birth_year, reason, created_at FROM teams WHERE id = ?`, id).
+		Scan(&t.ID, &t.ChildFirstName, &t.ChildBirthYear, &t.Reason, &created)
+	t.CreatedAt = fromMS(created)
+	return t, notFound(err)
+}
+
+func (s *Store) AddMember(ctx context.Context, m board.Member) error {
+	var org any
+	if m.OrgID != "" {
+		org = m.OrgID
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO members(id, team_id, name, role, org_id, title, discoverer, lang, position)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM members WHERE team_id = ?))`,
+		m.ID, m.TeamID, m.Name, string(m.Role), org, m.Title, m.Discoverer, m.Lang, m.TeamID)
+	return err
+}
+
+func (s *Store) Members(ctx context.Context, teamID string) ([]board.Member, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, team_id, name, role, coalesce(org_id, ''), title, discoverer, lang FROM members WHERE team_id = ? ORDER BY position`, teamID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []board.Member
+	for rows.Next() {
+		var m board.Member
+		if err := rows.Scan(&m.ID, &m.TeamID, &m.Name, &m.Role, &m.OrgID, &m.Title, &m.Discoverer, &m.Lang); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) CreateMeeting(ctx context.Context, m board.Meeting) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO meetings(id, team_id, title, scheduled_at, epoch) VALUES (?, ?, ?, ?, ?)`,
+		m.ID, m.TeamID, m.Title, ms(m.ScheduledAt), m.Epoch)
+	return err
+}
+
+func (s *Store) Meeting(ctx context.Context, id string) (board.Meeting, error) {
+	var m board.Meeting
+	var at int64
+	err := s.r.QueryRowContext(ctx, `SELECT id, team_id, title, scheduled_at, epoch FROM meetings WHERE id = ?`, id).
+		Scan(&m.ID, &m.TeamID, &m.Title, &at, &m.Epoch)
+	m.ScheduledAt = fromMS(at)
+	return m, notFound(err)
+}
+
+func (s *Store) CreateInvite(ctx context.Context, inv board.Invite) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO invites(token_hash, member_id, meeting_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		inv.TokenHash, inv.MemberID, inv.MeetingID, ms(inv.CreatedAt), ms(inv.ExpiresAt))
+	return err
+}
+
+func (s *Store) InviteByHash(ctx context.Context, hash []byte, now time.Time) (board.Invite, error) {
+	var inv board.Invite
+	var created, expires int64
+	err := s.r.QueryRowContext(ctx, `SELECT token_hash, member_id, meeting_id, created_at, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)).
+		Scan(&inv.TokenHash, &inv.MemberID, &inv.MeetingID, &created, &expires)
+	inv.CreatedAt, inv.ExpiresAt = fromMS(created), fromMS(expires)
+	return inv, notFound(err)
+}
+
+func (s *Store) CreateSession(ctx context.Context, ss board.Session) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions(token_hash, member_id, meeting_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		ss.TokenHash, ss.MemberID, ss.MeetingID, ms(ss.CreatedAt), ms(ss.ExpiresAt))
+	return err
+}
+
+func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time) (board.Session, error) {
+	var ss board.Session
+	var created, expires int64
+	err := s.r.QueryRowContext(ctx, `SELECT token_hash, member_id, meeting_id, created_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)).
+		Scan(&ss.TokenHash, &ss.MemberID, &ss.MeetingID, &created, &expires)
+	ss.CreatedAt, ss.ExpiresAt = fromMS(created), fromMS(expires)
+	return ss, notFound(err)
+}
+
+func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash)
+	return err
+}
+
+// LoadBoard reads the meeting row and every entity in one read transaction, so the board
+// and its seq are consistent.
+func (s *Store) LoadBoard(ctx context.Context, meetingID string) (*board.Board, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var epoch string
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT epoch, seq FROM meetings WHERE id = ?`, meetingID).Scan(&epoch, &seq); err != nil {
+		return nil, notFound(err)
+	}
+	b := board.NewBoard(meetingID, epoch)
+	b.Seq = seq
+	rows, err := tx.QueryContext(ctx, `SELECT kind, data FROM entities WHERE meeting_id = ?`, meetingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var data []byte
+		if err := rows.Scan(&kind, &data); err != nil {
+			return nil, err
+		}
+		if err := b.LoadEntity(board.EntityKind(kind), data); err != nil {
+			return nil, err
+		}
+	}
+	return b, rows.Err()
+}
+
+// Commit writes one change durably. See board.Store.
+func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) error {
+	change, err := json.Marshal(ch)
+	if err != nil {
+		return err
+	}
+	entity, err := ch.EntityJSON()
+	if err != nil {
+		return err
+	}
+	ref := ch.Ref()
+	id := ref.ID
+	if ref.Kind == board.EntityMeeting {
+		id = meetingID
+	}
+	tx, err := s.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see dsn)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `UPDATE meetings SET seq = seq + 1 WHERE id = ? RETURNING seq`, meetingID).Scan(&seq); err != nil {
+		return notFound(err)
+	}
+	if seq != ch.Seq {
+		return board.ErrSeqConflict
+	}
+	var dup int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ops WHERE meeting_id = ? AND cid = ?`, meetingID, ch.CID).Scan(&dup); err != nil {
+		return err
+	}
+	if dup > 0 {
+		return board.ErrDuplicateCID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		meetingID, seq, ch.CID, ch.Actor, string(change), ms(time.Now())); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO entities(meeting_id, kind, id, data, seq) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (meeting_id, kind, id) DO UPDATE SET data = excluded.data, seq = excluded.seq`,
+		meetingID, string(ref.Kind), id, string(entity), seq); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.dirty.Store(true)
+	return nil
+}
+
+func (s *Store) SeqByCID(ctx context.Context, meetingID, cid string) (int64, error) {
+	var seq int64
+	err := s.r.QueryRowContext(ctx, `SELECT seq FROM ops WHERE meeting_id = ? AND cid = ?`, meetingID, cid).Scan(&seq)
+	return seq, notFound(err)
+}
+
+func (s *Store) ChangesSince(ctx context.Context, meetingID string, since int64, limit int) ([]board.Change, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT change FROM ops WHERE meeting_id = ? AND seq > ? ORDER BY seq LIMIT ?`, meetingID, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []board.Change
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		var ch board.Change
+		if err := json.Unmarshal(data, &ch); err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, rows.Err()
+}
+
+var _ board.Store = (*Store)(nil)
