@@ -8,8 +8,9 @@ import "unicode/utf8"
 // meanwhile has theirs. Merge3 combines the two edits the way diff3 and diff-match-patch
 // do, on Unicode code points (runes), so a UTF-8 sequence is never split:
 //
-//  1. Diff base→mine and base→theirs. Each diff trims the common prefix and suffix (most
-//     edits are one short stretch, and that makes them O(n)) and runs Myers' O(ND)
+//  1. Set aside the prefix and suffix all three texts share, then diff base→mine and
+//     base→theirs. Each diff trims its own common prefix and suffix (most edits are one
+//     short stretch, and that makes them O(n)) and runs Myers' O(ND)
 //     algorithm on the rest, in its linear-space form (find the middle snake by walking
 //     from both ends, recurse on the two halves), as diff-match-patch's diff_bisect does.
 //     It is bounded twice: an edit distance D over mergeMaxEdits, or more than
@@ -43,8 +44,10 @@ const (
 	// against base that Merge3 will diff.
 	mergeMaxEdits = 2000
 	// mergeMaxWork bounds the Myers steps (diagonals visited plus runes compared) of both
-	// diffs together: a few tens of milliseconds on pathological input.
-	mergeMaxWork = 20_000_000
+	// diffs together. A step costs 1–10 ns (a diagonal visit is a hard-to-predict
+	// branch), so with mergeMaxEdits this keeps pathological input to a few tens of
+	// milliseconds; ordinary edits of a 16,000-rune text use well under a million.
+	mergeMaxWork = 10_000_000
 )
 
 // Merge3 merges two concurrent edits of one text: base is the text both started from,
@@ -61,7 +64,13 @@ func Merge3(base, mine, theirs string) (merged string, ok bool) {
 	if !utf8.ValidString(base) || !utf8.ValidString(mine) || !utf8.ValidString(theirs) {
 		return "", false
 	}
-	b, m, t := []rune(base), []rune(mine), []rune(theirs)
+	// Set aside what all three share at the start and the end (whole runes): most
+	// merges are two small edits in a long text, and this keeps the rune work to the
+	// stretch between them.
+	p, s := commonAffixes(base, mine, theirs)
+	b := []rune(base[p : len(base)-s])
+	m := []rune(mine[p : len(mine)-s])
+	t := []rune(theirs[p : len(theirs)-s])
 	d := differ{work: mergeMaxWork}
 	hm, ok := d.hunks(b, m)
 	if !ok {
@@ -75,7 +84,28 @@ func Merge3(base, mine, theirs string) (merged string, ok bool) {
 	if !ok {
 		return "", false
 	}
-	return string(out), true
+	return base[:p] + string(out) + base[len(base)-s:], true
+}
+
+// commonAffixes returns the byte lengths of the longest prefix and suffix that all three
+// (valid UTF-8) strings share, cut to whole runes and not overlapping in any of them.
+func commonAffixes(x, y, z string) (prefix, suffix int) {
+	n := min(len(x), len(y), len(z))
+	for prefix < n && x[prefix] == y[prefix] && x[prefix] == z[prefix] {
+		prefix++
+	}
+	// The shared bytes end on a rune boundary in all three or in none: back up to one.
+	for prefix > 0 && prefix < n && !utf8.RuneStart(x[prefix]) {
+		prefix--
+	}
+	n -= prefix
+	for suffix < n && x[len(x)-1-suffix] == y[len(y)-1-suffix] && x[len(x)-1-suffix] == z[len(z)-1-suffix] {
+		suffix++
+	}
+	for suffix > 0 && !utf8.RuneStart(x[len(x)-suffix]) {
+		suffix--
+	}
+	return prefix, suffix
 }
 
 // hunk replaces base[s:e] by new[ns:ne] (the text the hunk's side typed there). Either

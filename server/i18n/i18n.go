@@ -65,6 +65,10 @@ var formNames = map[string]plural.Form{
 
 // Catalog holds every language's messages. It is read-only after Load.
 type Catalog struct {
+	// Missing, when set, is told of every key that is in no catalog. Tests set it to fail
+	// on a key that was used but never written.
+	Missing func(lang, key string)
+
 	langs   []string // Default first, then alphabetical
 	tags    []language.Tag
 	matcher language.Matcher
@@ -168,6 +172,9 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	}
 	if m == nil {
 		// A missing key is a bug the completeness tests catch; show the key, not nothing.
+		if c.Missing != nil {
+			c.Missing(lang, key)
+		}
 		return key
 	}
 	text := m.text

@@ -1,0 +1,240 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/demo"
+	"github.com/barnteam/barnteam/server/servertest"
+)
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// TestBoardRendersForEveryMemberAndLanguage renders the whole board as each demo member in
+// each language and fails on any message key that is in no catalog.
+func TestBoardRendersForEveryMemberAndLanguage(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	env.Catalog.Missing = func(lang, key string) { t.Errorf("missing message %q (%s)", key, lang) }
+	for id := range env.Links {
+		c := env.Client(t, id)
+		for _, lang := range env.Catalog.Languages() {
+			resp, body := get(t, c, env.BoardURL(id)+"?lang="+lang)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s %s: status %d", id, lang, resp.StatusCode)
+			}
+			if !strings.Contains(body, `<html lang="`+lang+`" dir="ltr">`) {
+				t.Errorf("%s %s: page lacks lang and dir", id, lang)
+			}
+			for _, area := range board.Areas {
+				if !strings.Contains(body, `id="area-`+string(area)+`"`) {
+					t.Errorf("%s %s: area %s missing", id, lang, area)
+				}
+			}
+			if !strings.Contains(body, "Rastvärd som Alva känner") {
+				t.Errorf("%s %s: the demo action is not shown", id, lang)
+			}
+		}
+	}
+}
+
+// TestControlsFollowRoles: the page offers only what the role may do (the server checks
+// again on every op).
+func TestControlsFollowRoles(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	_, coord := get(t, env.Client(t, "demo-coord"), env.BoardURL("demo-coord"))
+	_, guardian := get(t, env.Client(t, "demo-guardian1"), env.BoardURL("demo-guardian1"))
+	_, child := get(t, env.Client(t, "demo-child"), env.BoardURL("demo-child"))
+	if !strings.Contains(coord, `name="op" value="goto"`) {
+		t.Error("the coordinator has no control to move the meeting on")
+	}
+	if strings.Contains(guardian, `name="op" value="goto"`) || strings.Contains(child, `name="op" value="goto"`) {
+		t.Error("a guardian or the child is offered a control to move the meeting on")
+	}
+	if !strings.Contains(guardian, `value="guardian:demo-guardian1"`) {
+		t.Error("a guardian cannot rate from their own perspective")
+	}
+	if strings.Contains(child, `id="action-new-what"`) {
+		t.Error("the child is offered the form to add an action")
+	}
+}
+
+func TestSecurityHeadersAndJoin(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	// The join link leaves the address bar at once: a redirect to the board.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, _ := get(t, noRedirect, env.Links["demo-guardian1"])
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/b/"+demo.MeetingID+"/demo-guardian1/" {
+		t.Fatalf("join: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if strings.HasPrefix(ck.Name, "__Host-") {
+			session = ck
+		}
+	}
+	if session == nil || !session.HttpOnly || !session.Secure || session.Path != "/" || session.SameSite != http.SameSiteLaxMode || session.Domain != "" {
+		t.Fatalf("session cookie = %+v, want __Host-, HttpOnly, Secure, Path=/, SameSite=Lax, no Domain", session)
+	}
+	if len(session.Value) < 43 {
+		t.Errorf("session token has %d characters; want at least 256 bits", len(session.Value))
+	}
+	if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("join Referrer-Policy = %q", got)
+	}
+
+	c := env.Client(t, "demo-guardian1")
+	resp, _ = get(t, c, env.BoardURL("demo-guardian1"))
+	h := resp.Header
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("CSP allows unsafe code: %q", csp)
+	}
+	for name, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "no-referrer",
+		"Cache-Control":          "no-store",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if h.Get("X-XSS-Protection") == "1; mode=block" {
+		t.Error("X-XSS-Protection: 1; mode=block is harmful (OWASP)")
+	}
+
+	// Unknown, malformed and cross-member requests all get the same plain 404.
+	var bodies []string
+	for _, u := range []string{
+		env.URL + "/j/" + strings.Repeat("A", 43),
+		env.URL + "/j/short",
+		env.BoardURL("demo-coord"), // a guardian's cookies, the coordinator's board
+		env.URL + "/b/" + demo.MeetingID + "/nobody/",
+	} {
+		resp, body := get(t, c, u)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", u, resp.StatusCode)
+		}
+		bodies = append(bodies, body)
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Error("404 pages differ: a response must not tell an expired link from an unknown one")
+		}
+	}
+}
+
+// TestUserTextIsEscaped: Markdown notes render safely (no raw HTML, no javascript: links),
+// and plain fields are escaped.
+func TestUserTextIsEscaped(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	c := env.Client(t, "demo-coord")
+	evil := `<script>alert(1)</script> <img src=x onerror=alert(2)> [klick](javascript:alert(3))` + "\n\n**fet** <b onclick=alert(4)>x</b>"
+	post := func(form url.Values) {
+		t.Helper()
+		resp, err := c.PostForm(env.BoardURL("demo-coord")+"op", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK { // the client follows the 303 to the board
+			t.Fatalf("post %v: status %d", form, resp.StatusCode)
+		}
+	}
+	b, err := env.Store.LoadBoard(context.Background(), env.MeetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notesRev := strconv.FormatInt(b.Agenda["inledning"].Notes.Rev, 10)
+	post(url.Values{"op": {"set"}, "entity": {"agenda/inledning"}, "base": {notesRev}, "field": {"notes"}, "value": {evil}})
+	post(url.Values{"op": {"set"}, "entity": {"compass/fritid"}, "base": {"0"}, "field": {"works"}, "value": {evil}})
+	// The guardian sees notes as rendered Markdown (read-only).
+	_, body := get(t, env.Client(t, "demo-guardian1"), env.BoardURL("demo-guardian1"))
+	for _, bad := range []string{"<script>alert", "<img", `href="javascript:`, "<b onclick"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	if !strings.Contains(body, "<strong>fet</strong>") {
+		t.Error("Markdown was not rendered")
+	}
+}
+
+// TestFormPostKeepsTextOnRefusal: without JavaScript, a refused edit re-renders the board
+// with the message and the person's text, and nothing saved is lost.
+func TestFormPostKeepsTextOnRefusal(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	c := env.Client(t, "demo-guardian1")
+	text := "Min text som inte får försvinna"
+	resp, err := c.PostForm(env.BoardURL("demo-guardian1")+"op", url.Values{
+		"op": {"set"}, "entity": {"agenda/inledning"}, "base": {"0"}, "field": {"notes"}, "value": {text},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422 (guardians may not write agenda notes)", resp.StatusCode)
+	}
+	if !strings.Contains(string(body), text) || !strings.Contains(string(body), env.Catalog.T("sv", "op.forbidden")) {
+		t.Error("the refusal page lacks the message or the person's text")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b, err := env.Store.LoadBoard(ctx, env.MeetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Agenda["inledning"].Notes.Value == text {
+		t.Error("a refused op was saved")
+	}
+}
+
+func TestStaticAssetsAreHashedAndCached(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	_, page := get(t, http.DefaultClient, env.URL+"/")
+	i := strings.Index(page, `/static/`)
+	if i < 0 {
+		t.Fatal("home page links no static asset")
+	}
+	href := page[i:]
+	href = href[:strings.IndexByte(href, '"')]
+	resp, body := get(t, http.DefaultClient, env.URL+href)
+	if resp.StatusCode != http.StatusOK || len(body) == 0 {
+		t.Fatalf("%s: status %d", href, resp.StatusCode)
+	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+		t.Errorf("hashed asset Cache-Control = %q", cc)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("stylesheet Content-Type = %q", ct)
+	}
+	resp, _ = get(t, http.DefaultClient, env.URL+"/static/x/embed.go")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("Go source served as an asset: %d", resp.StatusCode)
+	}
+}
