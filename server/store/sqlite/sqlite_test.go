@@ -10,7 +10,7 @@ import (
 	"github.com/barnteam/barnteam/server/store/sqlite"
 )
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(path, sqlite.Options{})
 	if err != nil {
