@@ -826,7 +826,10 @@ func (c *client) makeOp(i int) *op {
 // confirm settles a pending op with the seq its event or ack named. c.mu is held.
 func (c *client) confirm(o *op, seq int64, how string) {
 	switch {
-	case o.expect > 0 && (how != "ack" || seq != o.expect):
+	case o.expect > 0 && seq != o.expect:
+		// An op already in the log may come back as an ack or, when the server resumes
+		// the client with the events it missed, as its original event: both name the
+		// logged seq. Any other seq means it was applied a second time.
 		c.rec.errorf("%s: re-sent %s was in the log at seq %d but came back as %s with seq %d: applied twice", c.id, o.cid, o.expect, how, seq)
 	case o.expect < 0 && how != "event":
 		c.rec.errorf("%s: re-sent %s was not in the log but came back as %s with seq %d", c.id, o.cid, how, seq)
@@ -1030,7 +1033,14 @@ func (s *session) reader() {
 		case "ack":
 			o := c.pending[m.CID]
 			if o == nil {
-				c.rec.errorf("%s: ack for %s (seq %d), which is not pending", c.id, m.CID, m.Seq)
+				// A re-sent op whose original event arrived first (through resume) is
+				// acked as well; harmless, as long as the ack names the same seq.
+				c.rec.mu.Lock()
+				seq, known := c.rec.acked[m.CID]
+				c.rec.mu.Unlock()
+				if !known || seq != m.Seq {
+					c.rec.errorf("%s: ack for %s (seq %d), which is not pending and was not confirmed at that seq", c.id, m.CID, m.Seq)
+				}
 				break
 			}
 			if m.Seq > c.lastSeq {

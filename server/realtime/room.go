@@ -249,14 +249,10 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 		// Unknown position: snapshot.
 	case since == r.b.Seq:
 		resume = "current"
-	default:
-		if len(r.ring) > 0 && r.ring[0].ch.Seq <= since+1 && r.b.Seq-since <= 64 {
+	case r.b.Seq-since <= maxResumeEvents:
+		missed = r.missedSince(since)
+		if missed != nil {
 			resume = "events"
-			for _, e := range r.ring {
-				if e.ch.Seq > since {
-					missed = append(missed, e.ch)
-				}
-			}
 		}
 	}
 	c.enqueue(mustJSON(welcomeMsg{T: "welcome", Meeting: r.id, Epoch: r.b.Epoch, Seq: r.b.Seq, Member: c.p.Member.ID, Role: string(c.p.Member.Role), Resume: resume}))
@@ -279,6 +275,37 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 		}
 	}
 	r.broadcastPresence()
+}
+
+// maxResumeEvents is how far behind a client may be and still get the events it missed
+// rather than a snapshot: a few events are smaller and cheaper than the whole board.
+const maxResumeEvents = 64
+
+// missedSince returns the changes after since: from memory when the ring still holds
+// them, else from the op log (after a restart or a room reload the ring is empty). nil
+// means they could not be had, and the caller sends a snapshot instead.
+func (r *Room) missedSince(since int64) []board.Change {
+	if len(r.ring) > 0 && r.ring[0].ch.Seq <= since+1 {
+		var out []board.Change
+		for _, e := range r.ring {
+			if e.ch.Seq > since {
+				out = append(out, e.ch)
+			}
+		}
+		return out
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	chs, err := r.hub.store.ChangesSince(ctx, r.id, since, maxResumeEvents)
+	if err != nil || int64(len(chs)) != r.b.Seq-since {
+		return nil
+	}
+	for i, ch := range chs {
+		if ch.Seq != since+int64(i)+1 {
+			return nil
+		}
+	}
+	return chs
 }
 
 // state is the structured board for snapshots.

@@ -119,6 +119,14 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") reconnectNow();
 });
 window.addEventListener("online", reconnectNow);
+// An open socket can outlive the network (Chromium keeps it): say "offline" at once and
+// let the reconnect loop find the network again.
+window.addEventListener("offline", () => {
+  if (ws) { const s = ws; ws = null; s.close(); }
+  wasOnline = false;
+  announce(msg.msgOffline);
+  scheduleReconnect();
+});
 window.addEventListener("pageshow", (e) => { if (e.persisted) reconnectNow(); });
 setInterval(() => {
   if (ws && ws.readyState === WebSocket.OPEN && Date.now() - lastRecv > SILENCE_MS) {
@@ -312,11 +320,18 @@ main.addEventListener("submit", (e) => {
   if (submitOp(op, form, null)) form.setAttribute("aria-busy", "true");
 });
 
+// Controls marked autosubmit save when they change. A drop-down changes on every arrow
+// key for keyboard users, so it saves once they have stopped for a moment.
+const SELECT_IDLE_MS = 800;
+const selectTimers = new WeakMap();
 main.addEventListener("change", (e) => {
   const el = e.target;
   if (!(el instanceof HTMLElement) || !el.classList.contains("autosubmit")) return;
   const form = el.closest("form.op");
-  if (form) form.requestSubmit();
+  if (!form) return;
+  if (el.tagName !== "SELECT") { form.requestSubmit(); return; }
+  clearTimeout(selectTimers.get(el));
+  selectTimers.set(el, setTimeout(() => { if (form.isConnected) form.requestSubmit(); }, SELECT_IDLE_MS));
 });
 
 // ---------------------------------------------------------------------------------------

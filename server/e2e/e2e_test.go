@@ -1,0 +1,339 @@
+// Package e2e holds the browser tests: the real server (servertest) driven by a real
+// Chromium through chromedp, one isolated browser context per person, so each person has
+// their own cookies, WebSocket and tab.
+//
+// They run only with BARNTEAM_E2E=1:
+//
+//	BARNTEAM_E2E=1 go test -race -count=1 ./server/e2e/ -v
+//
+// Chromium is looked up as BARNTEAM_CHROMIUM (a path or a name on PATH), default
+// "chromium" (Debian: apt-get install chromium). With BARNTEAM_E2E=1 and no Chromium the
+// tests fail; they never skip silently.
+//
+// Rules these tests keep: every wait is a poll with a deadline (never a sleep), every
+// test has a context deadline, every click is a real click (chromedp.Submit would bypass
+// the page's JavaScript), and every keystroke is a real key event.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/barnteam/barnteam/server/servertest"
+)
+
+const (
+	envEnable   = "BARNTEAM_E2E"
+	envChromium = "BARNTEAM_CHROMIUM"
+
+	// waitLimit bounds one wait for something to appear in a page.
+	waitLimit = 15 * time.Second
+	// pollEvery is how often a wait checks its condition.
+	pollEvery = 25 * time.Millisecond
+)
+
+// axeSource is axe-core (MPL-2.0, see testdata/AXE-LICENSE.txt), injected into pages.
+//
+//go:embed testdata/axe.min.js
+var axeSource string
+
+// chromiumPath returns the Chromium to use, or skips the test when browser tests are not
+// enabled. Enabled and missing is a failure.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if os.Getenv(envEnable) != "1" {
+		t.Skipf("browser tests are off: run them with %s=1 (needs Chromium; set %s to its path if it is not \"chromium\" on PATH)", envEnable, envChromium)
+	}
+	name := os.Getenv(envChromium)
+	if name == "" {
+		name = "chromium"
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s=1 but Chromium was not found: %s=%q: %v\n"+
+			"Install it (Debian: apt-get install chromium) or point %s at the browser binary.",
+			envEnable, envChromium, name, err, envChromium)
+	}
+	return p
+}
+
+// lockedBuffer collects log output from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// suite is one test's server and browser.
+type suite struct {
+	t       *testing.T
+	env     *servertest.Env
+	browser context.Context // the browser's first context; people are isolated children
+}
+
+// start starts the server (demo team seeded) and a headless Chromium. Everything stops
+// when the test ends or after limit, whichever comes first.
+func start(t *testing.T, limit time.Duration) *suite {
+	t.Helper()
+	path := chromiumPath(t)
+
+	serverLog := &lockedBuffer{}
+	env := servertest.Start(t, servertest.Options{Log: serverLog})
+
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+
+	browserLog := &lockedBuffer{}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.CombinedOutput(browserLog),
+	)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(allocCancel)
+	browserCtx, browserCancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(browserCancel)
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", serverLog.String())
+			// Without D-Bus (containers) Chromium logs many harmless dbus errors.
+			var lines []string
+			for _, l := range strings.Split(browserLog.String(), "\n") {
+				if strings.TrimSpace(l) != "" && !strings.Contains(l, "dbus") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) > 0 {
+				t.Logf("chromium output:\n%s", strings.Join(lines, "\n"))
+			}
+		}
+	})
+
+	// The first Do starts the browser; isolated contexts can be made only after that.
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("start Chromium %s: %v", path, err)
+	}
+	return &suite{t: t, env: env, browser: browserCtx}
+}
+
+// person is one participant: an isolated browser context (own cookies) with one tab.
+type person struct {
+	s      *suite
+	t      *testing.T
+	name   string // for messages
+	member string
+	ctx    context.Context
+
+	mu       sync.Mutex
+	problems []string // uncaught exceptions and console errors in the page
+}
+
+// newPerson opens an isolated browser context. setup runs before anything is loaded
+// (viewport emulation, for example).
+// The person belongs to test t (the suite's test or one of its subtests) and is closed when
+// t ends.
+func (s *suite) newPerson(t *testing.T, name, member string, setup ...chromedp.Action[chromedp.Void]) *person {
+	t.Helper()
+	p := &person{s: s, t: t, name: name, member: member}
+	ctx, cancel := chromedp.NewContext(s.browser,
+		chromedp.WithNewBrowserContext(),
+		chromedp.WithListener(p.listen),
+	)
+	t.Cleanup(cancel)
+	p.ctx = ctx
+	p.do(setup...) // the first Do opens the tab
+	t.Cleanup(p.report)
+	return p
+}
+
+// listen runs in the tab's event loop: it only records.
+func (p *person) listen(ev any) {
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			msg += " " + d.Exception.Description
+		}
+		p.note(fmt.Sprintf("uncaught exception at %s:%d: %s", d.URL, d.LineNumber+1, msg))
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
+			return
+		}
+		var parts []string
+		for _, a := range ev.Args {
+			if a.Description != "" {
+				parts = append(parts, a.Description)
+			} else {
+				parts = append(parts, string(a.Value))
+			}
+		}
+		p.note("console." + string(ev.Type) + ": " + strings.Join(parts, " "))
+	}
+}
+
+func (p *person) note(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.problems = append(p.problems, s)
+}
+
+// report fails the test for JavaScript errors in the page.
+func (p *person) report() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.problems {
+		p.t.Errorf("%s's page: %s", p.name, s)
+	}
+}
+
+// do runs actions in this person's tab and fails the test on an error.
+func (p *person) do(actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %v", p.name, err)
+	}
+}
+
+// eval evaluates a JavaScript expression (promises are awaited) in p's page.
+func eval[T any](p *person, expr string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: evaluate %s: %v", p.name, short(expr), err)
+	}
+	return v
+}
+
+// waitJS waits until the JavaScript expression is truthy in p's page. what says what is
+// awaited, for the failure message; on failure the page's sync state is shown too.
+func (p *person) waitJS(what, expr string) {
+	p.t.Helper()
+	_, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(pollEvery), chromedp.WithPollingTimeout(waitLimit)))
+	if err != nil {
+		if errors.Is(err, chromedp.ErrPollingTimeout) {
+			err = fmt.Errorf("not within %v", waitLimit)
+		}
+		p.t.Fatalf("%s: waiting for %s: %v (page state: %s)", p.name, what, err, p.state())
+	}
+}
+
+// state describes the page briefly for failure messages.
+func (p *person) state() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const st = document.getElementById("sync-status");
+		return location.pathname + " sync=" + (st ? st.dataset.state : "none") +
+			" focus=" + (document.activeElement ? document.activeElement.tagName + "#" + document.activeElement.id : "none");
+	})()`))
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	return s
+}
+
+// join opens the person's join link: it sets the session cookie and redirects to the
+// board. query is appended to the board URL afterwards when not empty (e.g. "?lang=en").
+func (p *person) join() {
+	p.t.Helper()
+	link, ok := p.s.env.Links[p.member]
+	if !ok {
+		p.t.Fatalf("no demo member %q", p.member)
+	}
+	p.do(chromedp.Navigate(link))
+	p.waitJS("the board page after the join link",
+		`location.pathname === `+jsString("/b/"+p.s.env.MeetingID+"/"+p.member+"/")+` && !!document.getElementById("main")`)
+	p.waitSaved()
+}
+
+// open navigates to a URL of the server (path like "/b/…?lang=en" or "/").
+func (p *person) open(path string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(p.s.env.URL + path))
+	p.waitJS("page "+path+" to load", `document.readyState === "complete"`)
+}
+
+// waitSaved waits until the board's sync status says everything is saved (the client is
+// connected and nothing is pending).
+func (p *person) waitSaved() {
+	p.t.Helper()
+	p.waitJS(`#sync-status data-state="saved"`,
+		`(() => { const s = document.getElementById("sync-status"); return !!s && s.dataset.state === "saved"; })()`)
+}
+
+// waitValue waits until the form control with this id has exactly this value.
+func (p *person) waitValue(id, want string) {
+	p.t.Helper()
+	p.waitJS(fmt.Sprintf("#%s to read %q", id, want),
+		fmt.Sprintf(`(() => { const e = document.getElementById(%s); return !!e && e.value === %s; })()`, jsString(id), jsString(want)))
+}
+
+// value reads a form control's value.
+func (p *person) value(id string) string {
+	p.t.Helper()
+	return eval[string](p, fmt.Sprintf(`document.getElementById(%s).value`, jsString(id)))
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func short(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
