@@ -158,7 +158,8 @@ type perspective struct {
 	Label string
 }
 
-// fragData is what every board fragment template gets.
+// fragData is what every board fragment template gets. The region templates that show one
+// item or one field get a copy with Agenda, Action or Field set.
 type fragData struct {
 	P     i18n.Printer
 	V     realtime.Variant
@@ -172,11 +173,103 @@ type fragData struct {
 	// Perspectives lists the rating perspectives side by side: the child, each guardian,
 	// the professionals. Never averaged.
 	Perspectives []perspective
+
+	Field  string      // a compass text field ("works", …)
+	Agenda agendaEntry // one agenda item with its place in the list
+	Action actionEntry // one action with its place in the list
+}
+
+// listPos is an item's place in an ordered list, as the move buttons need it.
+type listPos struct {
+	CanUp, CanDown bool
+	UpAfter        string // the id to place the item after to move it up ("" = first)
+	DownAfter      string // the id to place it after to move it down
+}
+
+type agendaEntry struct {
+	Item    *board.AgendaItem
+	N       int // 1-based number shown to people
+	Current bool
+	Pos     listPos
+}
+
+type actionEntry struct {
+	Item *board.Action
+	N    int
+	Pos  listPos
+}
+
+// positions computes every item's place for move buttons from the ordered ids.
+func positions(ids []string) []listPos {
+	out := make([]listPos, len(ids))
+	for i := range ids {
+		p := &out[i]
+		if i > 0 {
+			p.CanUp = true
+			if i > 1 {
+				p.UpAfter = ids[i-2]
+			}
+		}
+		if i+1 < len(ids) {
+			p.CanDown, p.DownAfter = true, ids[i+1]
+		}
+	}
+	return out
+}
+
+// AgendaEntries returns a fragData per live agenda item, in order.
+func (d fragData) AgendaEntries() []fragData {
+	items := d.B.AgendaList()
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	pos := positions(ids)
+	out := make([]fragData, len(items))
+	for i, it := range items {
+		out[i] = d
+		out[i].Agenda = agendaEntry{Item: it, N: i + 1, Current: it.ID == d.B.Meeting.CurrentItem, Pos: pos[i]}
+	}
+	return out
+}
+
+// ActionEntries returns a fragData per live action, in order.
+func (d fragData) ActionEntries() []fragData {
+	items := d.B.ActionList()
+	ids := make([]string, len(items))
+	for i, x := range items {
+		ids[i] = x.ID
+	}
+	pos := positions(ids)
+	out := make([]fragData, len(items))
+	for i, x := range items {
+		out[i] = d
+		out[i].Action = actionEntry{Item: x, N: i + 1, Pos: pos[i]}
+	}
+	return out
+}
+
+// WithField returns a copy for one compass text field.
+func (d fragData) WithField(f string) fragData {
+	d.Field = f
+	return d
 }
 
 // Can reports whether the variant's role holds a permission (for showing controls; the
 // server checks again on every op).
 func (d fragData) Can(p string) bool { return board.Can(d.V.Role, board.Perm(p)) }
+
+// CanWriteField reports whether the variant may write the compass field d.Field.
+func (d fragData) CanWriteField() bool {
+	p := board.PermCompassWrite
+	switch d.Field {
+	case "child_voice":
+		p = board.PermChildVoice
+	case "guardians_view":
+		p = board.PermGuardiansView
+	}
+	return board.Can(d.V.Role, p)
+}
 
 // CurrentItem returns the current agenda item, if any.
 func (d fragData) CurrentItem() *board.AgendaItem {
@@ -243,41 +336,82 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 	if m, ok := d.Member(ch.Actor); ok {
 		who = m.Name
 	}
-	type region struct{ target, tpl string }
 	var regions []region
 	var announce string
 	switch {
 	case ch.Meeting != nil:
-		regions = []region{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}}
+		regions = []region{{"meeting-status", "meeting-status", data}, {"agenda", "agenda", data}}
 		title := ""
 		if it := data.CurrentItem(); it != nil {
 			title = it.Title.Value
 		}
 		announce = data.P.T("announce.meeting", "name", who, "title", title)
 	case ch.Agenda != nil:
-		regions = []region{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}}
+		regions = agendaRegions(data, ch)
 		announce = data.P.T("announce.agenda", "name", who)
 	case ch.Compass != nil:
 		data.Area = ch.Compass.Area
-		regions = []region{{"area-" + string(ch.Compass.Area), "area"}}
+		if ch.Kind == board.OpRate {
+			regions = []region{{"area-" + string(data.Area) + "-ratings", "area-ratings", data}}
+		} else {
+			regions = []region{{"t-compass-" + string(data.Area) + "-" + ch.Field, "compass-text", data.WithField(ch.Field)}}
+		}
 		announce = data.P.T("announce.compass", "name", who, "area", data.P.T("area."+string(ch.Compass.Area)))
 	case ch.Goal != nil:
+		// Goals also appear in every action (the linked goal, the goal picker).
 		data.Area = ch.Goal.Area
-		regions = []region{{"area-" + string(ch.Goal.Area), "area"}, {"actions", "actions"}}
+		regions = []region{{"area-" + string(data.Area) + "-goals", "area-goals", data}, {"actions", "actions", data}}
 		announce = data.P.T("announce.goal", "name", who, "area", data.P.T("area."+string(ch.Goal.Area)))
 	case ch.Action != nil:
-		regions = []region{{"actions", "actions"}}
+		regions = actionRegions(data, ch)
 		announce = data.P.T("announce.action", "name", who)
 	}
 	out := make([]realtime.Fragment, 0, len(regions))
 	for _, x := range regions {
-		f, err := r.frag(x.target, x.tpl, data)
+		f, err := r.frag(x.target, x.tpl, x.data)
 		if err != nil {
 			return nil, "", err
 		}
 		out = append(out, f)
 	}
 	return out, announce, nil
+}
+
+// region is one element to re-render: its id, its template and the template's data.
+type region struct {
+	target, tpl string
+	data        fragData
+}
+
+// agendaRegions: a change to one item's fields re-renders that item; anything that
+// changes the list (create, move, delete) re-renders the list, whose numbering and move
+// buttons depend on every item.
+func agendaRegions(data fragData, ch *board.Change) []region {
+	status := region{"meeting-status", "meeting-status", data}
+	if ch.Kind == board.OpSet {
+		for _, e := range data.AgendaEntries() {
+			if e.Agenda.Item.ID == ch.Agenda.ID {
+				out := []region{{"ag-" + ch.Agenda.ID, "agenda-item", e}}
+				if e.Agenda.Current && ch.Field == "title" {
+					out = append(out, status)
+				}
+				return out
+			}
+		}
+	}
+	return []region{status, {"agenda", "agenda", data}}
+}
+
+// actionRegions works like agendaRegions for the actions.
+func actionRegions(data fragData, ch *board.Change) []region {
+	if ch.Kind == board.OpSet {
+		for _, e := range data.ActionEntries() {
+			if e.Action.Item.ID == ch.Action.ID {
+				return []region{{"act-" + ch.Action.ID, "action-item", e}}
+			}
+		}
+	}
+	return []region{{"actions", "actions", data}}
 }
 
 type presenceData struct {
