@@ -681,8 +681,7 @@ func (a *applier) setText(d setData, field *Text, required bool) error {
 	case base >= cur.Rev:
 		// The field has not changed since the client's revision: a plain replace.
 	default:
-		key := fieldKey(a.op.ref, d.Field)
-		baseText, ok := a.b.textAt(key, cur, base)
+		baseText, ok := a.b.textAt(a.op.ref, d.Field, cur, base)
 		if !ok {
 			return conflict(d.Field, cur)
 		}

@@ -432,3 +432,41 @@ func readRepoFile(name string) (string, error) {
 	b, err := os.ReadFile(filepath.Join("..", "..", name))
 	return string(b), err
 }
+
+// TestOlderRevisionsFromTheLog: after a restart the in-memory history is empty; the op
+// log (OlderText) still lets an edit from an old revision merge.
+func TestOlderRevisionsFromTheLog(t *testing.T) {
+	b, dir, actors := seeded(t)
+	c := actors[RoleCoordinator]
+	mustApply(t, b, dir, c, `{"cid":"h1","op":"set","entity":"compass/fritid","base":0,"data":{"field":"works","value":"Simning. Fotboll."}}`)
+	old := b.Compass["fritid"].Works
+	mustApply(t, b, dir, c, fmt.Sprintf(`{"cid":"h2","op":"set","entity":"compass/fritid","base":%d,"data":{"field":"works","value":"Simning på tisdagar. Fotboll."}}`, old.Rev))
+	restarted := NewBoard(b.MeetingID, b.Epoch)
+	restarted.Seq = b.Seq
+	for a, e := range b.Compass {
+		cp := *e
+		restarted.Compass[a] = &cp
+	}
+	edit := decode(t, fmt.Sprintf(`{"cid":"h3","op":"set","entity":"compass/fritid","base":%d,"data":{"field":"works","value":"Simning. Fotboll varje lördag."}}`, old.Rev))
+	if _, err := restarted.Apply(dir, c, edit, restarted.Seq+1); code(err) != CodeConflict {
+		t.Fatalf("without the log: err %v, want conflict", err)
+	}
+	var asked []int64
+	restarted.OlderText = func(ref Ref, field string, rev int64) (string, bool) {
+		asked = append(asked, rev)
+		if ref.String() == "compass/fritid" && field == "works" && rev == old.Rev {
+			return old.Value, true
+		}
+		return "", false
+	}
+	ch, err := restarted.Apply(dir, c, edit, restarted.Seq+1)
+	if err != nil {
+		t.Fatalf("with the log: %v", err)
+	}
+	if got, want := ch.Compass.Works.Value, "Simning på tisdagar. Fotboll varje lördag."; got != want || !ch.Merged {
+		t.Errorf("merged %q (merged=%v), want %q", got, ch.Merged, want)
+	}
+	if len(asked) != 1 || asked[0] != old.Rev {
+		t.Errorf("OlderText asked for %v, want [%d]", asked, old.Rev)
+	}
+}

@@ -163,10 +163,15 @@ type Board struct {
 	Actions   map[string]*Action
 
 	// history keeps recent values of each text field by revision, so that an edit made
-	// from an older revision can be merged three-way. It is rebuilt only by ops applied
-	// since load; an edit from before that is refused as a conflict (the client keeps
-	// both texts), never silently overwritten.
+	// from an older revision can be merged three-way. It holds what was applied since
+	// the board was loaded; older revisions are asked of OlderText.
 	history map[string][]Text
+
+	// OlderText, when set, finds a text field's value at a revision the history no longer
+	// holds (after a restart, say) in the op log. Without it, or if it finds nothing, an
+	// edit from that revision is refused as a conflict (the client keeps both texts),
+	// never silently overwritten.
+	OlderText func(ref Ref, field string, rev int64) (string, bool)
 }
 
 // NewBoard returns an empty board with all eight compass areas present.
@@ -247,17 +252,43 @@ func countLive[T any](m map[string]T, deleted func(T) bool) int {
 	return n
 }
 
-// textAt returns the value a text field had at revision rev, if it is still known.
-func (b *Board) textAt(field string, cur Text, rev int64) (string, bool) {
-	if rev == cur.Rev {
+// textAt returns the value a text field had at revision rev, if it is known.
+func (b *Board) textAt(ref Ref, field string, cur Text, rev int64) (string, bool) {
+	switch {
+	case rev == cur.Rev:
 		return cur.Value, true
+	case rev == 0:
+		return "", true // every text field starts empty
 	}
-	for _, t := range b.history[field] {
+	for _, t := range b.history[fieldKey(ref, field)] {
 		if t.Rev == rev {
 			return t.Value, true
 		}
 	}
+	if b.OlderText != nil {
+		return b.OlderText(ref, field, rev)
+	}
 	return "", false
+}
+
+// TextOf returns the named text field of the entity a change carries, for looking up
+// old revisions in the op log.
+func (c *Change) TextOf(field string) (Text, bool) {
+	var e any
+	switch {
+	case c.Agenda != nil:
+		e = c.Agenda
+	case c.Compass != nil:
+		e = c.Compass
+	case c.Goal != nil:
+		e = c.Goal
+	case c.Action != nil:
+		e = c.Action
+	default:
+		return Text{}, false
+	}
+	t, ok := textFields(e)[field]
+	return t, ok
 }
 
 // remember records a text field's value at a revision for later merges.

@@ -134,7 +134,25 @@ func (r *Room) load() error {
 		return err
 	}
 	r.dir, r.b = dir, b
+	r.b.OlderText = r.olderText
 	return nil
+}
+
+// olderText finds a text field's value at revision rev in the op log: the change with
+// seq rev is the one that gave the field that revision. It runs on the room's goroutine,
+// only for an edit made from a revision older than the board's in-memory history.
+func (r *Room) olderText(ref board.Ref, field string, rev int64) (string, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	chs, err := r.hub.store.ChangesSince(ctx, r.id, rev-1, 1)
+	if err != nil || len(chs) != 1 || chs[0].Seq != rev || chs[0].Entity != ref.String() {
+		return "", false
+	}
+	t, ok := chs[0].TextOf(field)
+	if !ok || t.Rev != rev {
+		return "", false
+	}
+	return t.Value, true
 }
 
 func (r *Room) run() {
@@ -369,6 +387,7 @@ func (r *Room) applyOp(req request) {
 		r.hub.log.Warn("seq conflict; reloading room", "meeting", r.id)
 		b, lerr := r.hub.store.LoadBoard(context.Background(), r.id)
 		if lerr == nil {
+			b.OlderText = r.olderText
 			r.b, r.ring, r.cids = b, nil, map[string]int64{}
 		} else {
 			r.hub.log.Error("reload room", "meeting", r.id, "err", lerr)
