@@ -219,32 +219,30 @@ func positions(ids []string) []listPos {
 
 // AgendaEntries returns a fragData per live agenda item, in order.
 func (d fragData) AgendaEntries() []fragData {
-	items := d.B.AgendaList()
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-	}
-	pos := positions(ids)
-	out := make([]fragData, len(items))
-	for i, it := range items {
-		out[i] = d
-		out[i].Agenda = agendaEntry{Item: it, N: i + 1, Current: it.ID == d.B.Meeting.CurrentItem, Pos: pos[i]}
-	}
-	return out
+	return entries(d, d.B.AgendaList(), func(it *board.AgendaItem) string { return it.ID },
+		func(e *fragData, it *board.AgendaItem, n int, pos listPos) {
+			e.Agenda = agendaEntry{Item: it, N: n, Current: it.ID == d.B.Meeting.CurrentItem, Pos: pos}
+		})
 }
 
 // ActionEntries returns a fragData per live action, in order.
 func (d fragData) ActionEntries() []fragData {
-	items := d.B.ActionList()
+	return entries(d, d.B.ActionList(), func(x *board.Action) string { return x.ID },
+		func(e *fragData, x *board.Action, n int, pos listPos) { e.Action = actionEntry{Item: x, N: n, Pos: pos} })
+}
+
+// entries makes one copy of d per item of an ordered list, with the item's number and its
+// neighbours for the move buttons set by fill.
+func entries[T any](d fragData, items []T, id func(T) string, fill func(*fragData, T, int, listPos)) []fragData {
 	ids := make([]string, len(items))
 	for i, x := range items {
-		ids[i] = x.ID
+		ids[i] = id(x)
 	}
 	pos := positions(ids)
 	out := make([]fragData, len(items))
 	for i, x := range items {
 		out[i] = d
-		out[i].Action = actionEntry{Item: x, N: i + 1, Pos: pos[i]}
+		fill(&out[i], x, i+1, pos[i])
 	}
 	return out
 }

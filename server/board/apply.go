@@ -2,6 +2,7 @@ package board
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -241,14 +242,8 @@ func (a *applier) agenda() error {
 	cur := a.b.Agenda[id]
 	switch a.op.Kind {
 	case OpCreate:
-		if err := a.allow(""); err != nil {
+		if err := a.checkCreate(cur != nil, countLive(a.b.Agenda), MaxAgendaItems, "op.limit.agenda"); err != nil {
 			return err
-		}
-		if cur != nil {
-			return invalid("entity", "op.invalid.exists")
-		}
-		if countLive(a.b.Agenda, func(x *AgendaItem) bool { return x.Deleted }) >= MaxAgendaItems {
-			return &Error{Code: CodeLimit, Key: "op.limit.agenda", Args: []any{"count", MaxAgendaItems}}
 		}
 		var d struct {
 			positionData
@@ -265,7 +260,7 @@ func (a *applier) agenda() error {
 		if err := checkTimebox(d.TimeboxMin); err != nil {
 			return err
 		}
-		pos, err := placeAfter(a.b.AgendaList(), func(x *AgendaItem) (string, string) { return x.ID, x.Pos }, id, d.After)
+		pos, err := placeAfter(a.b.AgendaList(), id, d.After)
 		if err != nil {
 			return err
 		}
@@ -279,24 +274,8 @@ func (a *applier) agenda() error {
 	next.Rev = a.seq
 	a.ch.Agenda = &next
 	switch a.op.Kind {
-	case OpDelete:
-		if err := a.allow(""); err != nil {
-			return err
-		}
-		next.Deleted = true
-	case OpMove:
-		if err := a.allow(""); err != nil {
-			return err
-		}
-		var d positionData
-		if err := decodeData(a.op.Data, &d); err != nil {
-			return err
-		}
-		pos, err := placeAfter(a.b.AgendaList(), func(x *AgendaItem) (string, string) { return x.ID, x.Pos }, id, d.After)
-		if err != nil {
-			return err
-		}
-		next.Pos = pos
+	case OpDelete, OpMove:
+		return restructure(a, &next.Deleted, &next.Pos, a.b.AgendaList())
 	case OpSet:
 		d, err := a.setData()
 		if err != nil {
@@ -304,9 +283,9 @@ func (a *applier) agenda() error {
 		}
 		switch d.Field {
 		case "title":
-			return a.setText(d, &next.Title, true)
+			return a.setText(d, &next.Title, MaxTitleLen, true)
 		case "notes":
-			return a.setText(d, &next.Notes, false)
+			return a.setText(d, &next.Notes, MaxTextLen, false)
 		case "timebox_min":
 			var n int
 			if json.Unmarshal(d.Value, &n) != nil {
@@ -371,15 +350,15 @@ func (a *applier) compass() error {
 		}
 		switch d.Field {
 		case "works":
-			return a.setText(d, &next.Works, false)
+			return a.setText(d, &next.Works, MaxTextLen, false)
 		case "worries":
-			return a.setText(d, &next.Worries, false)
+			return a.setText(d, &next.Worries, MaxTextLen, false)
 		case "guardians_view":
-			return a.setText(d, &next.GuardiansView, false)
+			return a.setText(d, &next.GuardiansView, MaxTextLen, false)
 		case "child_voice":
 			// Whoever writes the child's words down is recorded with them.
 			next.ChildVoiceBy = a.actor.MemberID
-			return a.setText(d, &next.ChildVoice, false)
+			return a.setText(d, &next.ChildVoice, MaxTextLen, false)
 		}
 		return invalid("field", "op.invalid.field")
 	}
@@ -390,14 +369,8 @@ func (a *applier) goal() error {
 	id := a.op.ref.ID
 	cur := a.b.Goals[id]
 	if a.op.Kind == OpCreate {
-		if err := a.allow(""); err != nil {
+		if err := a.checkCreate(cur != nil, countLive(a.b.Goals), MaxGoals, "op.limit.goals"); err != nil {
 			return err
-		}
-		if cur != nil {
-			return invalid("entity", "op.invalid.exists")
-		}
-		if countLive(a.b.Goals, func(x *Goal) bool { return x.Deleted }) >= MaxGoals {
-			return &Error{Code: CodeLimit, Key: "op.limit.goals", Args: []any{"count", MaxGoals}}
 		}
 		var d struct {
 			positionData
@@ -421,7 +394,7 @@ func (a *applier) goal() error {
 		if strings.TrimSpace(text) == "" {
 			return invalid("text", "op.invalid.goal_required")
 		}
-		pos, err := placeAfter(a.b.GoalsFor(d.Area), func(x *Goal) (string, string) { return x.ID, x.Pos }, id, d.After)
+		pos, err := placeAfter(a.b.GoalsFor(d.Area), id, d.After)
 		if err != nil {
 			return err
 		}
@@ -435,24 +408,8 @@ func (a *applier) goal() error {
 	next.Rev = a.seq
 	a.ch.Goal = &next
 	switch a.op.Kind {
-	case OpDelete:
-		if err := a.allow(""); err != nil {
-			return err
-		}
-		next.Deleted = true
-	case OpMove:
-		if err := a.allow(""); err != nil {
-			return err
-		}
-		var d positionData
-		if err := decodeData(a.op.Data, &d); err != nil {
-			return err
-		}
-		pos, err := placeAfter(a.b.GoalsFor(cur.Area), func(x *Goal) (string, string) { return x.ID, x.Pos }, id, d.After)
-		if err != nil {
-			return err
-		}
-		next.Pos = pos
+	case OpDelete, OpMove:
+		return restructure(a, &next.Deleted, &next.Pos, a.b.GoalsFor(cur.Area))
 	case OpSet:
 		d, err := a.setData()
 		if err != nil {
@@ -460,7 +417,7 @@ func (a *applier) goal() error {
 		}
 		switch d.Field {
 		case "text":
-			return a.setText(d, &next.Text, false)
+			return a.setText(d, &next.Text, MaxTextLen, true)
 		case "term":
 			t, err := enumValue(d, GoalLong, GoalShort)
 			if err != nil {
@@ -473,6 +430,43 @@ func (a *applier) goal() error {
 	default:
 		return invalid("op", "op.invalid.kind")
 	}
+	return nil
+}
+
+// checkCreate is what every create of a list item checks first: the role, that the
+// client's new id is free, and the list's size limit.
+func (a *applier) checkCreate(exists bool, live, max int, limitKey string) error {
+	if err := a.allow(""); err != nil {
+		return err
+	}
+	if exists {
+		return invalid("entity", "op.invalid.exists")
+	}
+	if live >= max {
+		return &Error{Code: CodeLimit, Key: limitKey, Args: []any{"count", max}}
+	}
+	return nil
+}
+
+// restructure applies a delete or a move, which work the same way on every list: a
+// delete leaves a tombstone, a move gives the item a new key between its new neighbours.
+func restructure[T listItem](a *applier, deleted *bool, pos *string, list []T) error {
+	if err := a.allow(""); err != nil {
+		return err
+	}
+	if a.op.Kind == OpDelete {
+		*deleted = true
+		return nil
+	}
+	var d positionData
+	if err := decodeData(a.op.Data, &d); err != nil {
+		return err
+	}
+	p, err := placeAfter(list, a.op.ref.ID, d.After)
+	if err != nil {
+		return err
+	}
+	*pos = p
 	return nil
 }
 
@@ -491,14 +485,8 @@ func (a *applier) action() error {
 	id := a.op.ref.ID
 	cur := a.b.Actions[id]
 	if a.op.Kind == OpCreate {
-		if err := a.allow(""); err != nil {
+		if err := a.checkCreate(cur != nil, countLive(a.b.Actions), MaxActions, "op.limit.actions"); err != nil {
 			return err
-		}
-		if cur != nil {
-			return invalid("entity", "op.invalid.exists")
-		}
-		if countLive(a.b.Actions, func(x *Action) bool { return x.Deleted }) >= MaxActions {
-			return &Error{Code: CodeLimit, Key: "op.limit.actions", Args: []any{"count", MaxActions}}
 		}
 		var d struct {
 			positionData
@@ -515,7 +503,7 @@ func (a *applier) action() error {
 		if strings.TrimSpace(what) == "" {
 			return invalid("what", "op.invalid.what_required")
 		}
-		pos, err := placeAfter(a.b.ActionList(), func(x *Action) (string, string) { return x.ID, x.Pos }, id, d.After)
+		pos, err := placeAfter(a.b.ActionList(), id, d.After)
 		if err != nil {
 			return err
 		}
@@ -533,31 +521,15 @@ func (a *applier) action() error {
 	next.Rev = a.seq
 	a.ch.Action = &next
 	switch a.op.Kind {
-	case OpDelete:
-		if err := a.allow(""); err != nil {
-			return err
-		}
-		next.Deleted = true
-	case OpMove:
-		if err := a.allow(""); err != nil {
-			return err
-		}
-		var d positionData
-		if err := decodeData(a.op.Data, &d); err != nil {
-			return err
-		}
-		pos, err := placeAfter(a.b.ActionList(), func(x *Action) (string, string) { return x.ID, x.Pos }, id, d.After)
-		if err != nil {
-			return err
-		}
-		next.Pos = pos
+	case OpDelete, OpMove:
+		return restructure(a, &next.Deleted, &next.Pos, a.b.ActionList())
 	case OpSet:
 		d, err := a.setData()
 		if err != nil {
 			return err
 		}
 		if d.Field == "what" {
-			return a.setText(d, &next.What, true)
+			return a.setText(d, &next.What, MaxTextLen, true)
 		}
 		// Scalar fields reuse the create path's validation: decode {"<field>": value}.
 		raw, _ := json.Marshal(map[string]json.RawMessage{d.Field: d.Value})
@@ -566,10 +538,8 @@ func (a *applier) action() error {
 			return invalid("field", "op.invalid.field")
 		}
 		return a.setActionFields(&next, f)
-	default:
-		return invalid("op", "op.invalid.kind")
 	}
-	return nil
+	return invalid("op", "op.invalid.kind")
 }
 
 // setActionFields validates and assigns the scalar fields that are present in f.
@@ -628,11 +598,7 @@ func (a *applier) setActionFields(x *Action, f actionFields) error {
 		x.External = *f.External
 	}
 	if f.Status != nil {
-		ok := false
-		for _, s := range ActionStatuses {
-			ok = ok || s == *f.Status
-		}
-		if !ok {
+		if !slices.Contains(ActionStatuses, *f.Status) {
 			return invalid("status", "op.invalid.status")
 		}
 		x.Status = *f.Status
@@ -656,14 +622,10 @@ func (a *applier) setData() (setData, error) {
 // revision replaces the value; one from an older revision is merged three-way with what
 // happened since; if that is not possible the op is refused with the current value so the
 // client can keep its text and show both. Text is never silently dropped.
-func (a *applier) setText(d setData, field *Text, required bool) error {
+func (a *applier) setText(d setData, field *Text, max int, required bool) error {
 	var value string
 	if json.Unmarshal(d.Value, &value) != nil {
 		return invalid(d.Field, "op.invalid.text")
-	}
-	max := MaxTextLen
-	if required {
-		max = MaxTitleLen
 	}
 	value, err := cleanText(d.Field, value, max)
 	if err != nil {
@@ -758,13 +720,14 @@ func enumValue[T ~string](d setData, allowed ...T) (T, error) {
 }
 
 // placeAfter computes the fractional key for item id placed after the item `after` in a
-// list (ordered, live items). nil after means last; "" means first. The item itself is
+// list (ordered, live items). nil after means last; "" means first; an unknown id means
+// last, so a move racing a delete still lands somewhere sensible. The item itself is
 // skipped so a move computes its key between its new neighbours.
-func placeAfter[T any](list []T, idPos func(T) (string, string), id string, after *string) (string, error) {
+func placeAfter[T listItem](list []T, id string, after *string) (string, error) {
 	ids := make([]string, 0, len(list))
 	keys := make([]string, 0, len(list))
 	for _, x := range list {
-		xid, xpos := idPos(x)
+		xid, xpos := x.place()
 		if xid == id {
 			continue
 		}

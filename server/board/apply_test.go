@@ -229,6 +229,8 @@ func TestValidation(t *testing.T) {
 		{"goto stale from", `{"op":"goto","entity":"meeting","data":{"from":"a2","to":"a1"}}`, CodeState, "", "op.state.current_moved"},
 		{"goto missing item", `{"op":"goto","entity":"meeting","data":{"from":"a1","to":"zz"}}`, CodeNotFound, "", "op.not_found"},
 		{"unknown data field", `{"op":"create","entity":"agenda/n","data":{"title":"X","colour":"red"}}`, CodeInvalid, "data", "op.invalid.data"},
+		{"goal text emptied", `{"op":"set","entity":"goal/g1","base":3,"data":{"field":"text","value":"  "}}`, CodeInvalid, "text", "op.invalid.required"},
+		{"action what emptied", `{"op":"set","entity":"action/x1","base":4,"data":{"field":"what","value":""}}`, CodeInvalid, "what", "op.invalid.required"},
 		{"wrong op for entity", `{"op":"rate","entity":"agenda/a1","data":{}}`, CodeInvalid, "op", "op.invalid.kind"},
 	}
 	for _, tc := range cases {
@@ -468,5 +470,19 @@ func TestOlderRevisionsFromTheLog(t *testing.T) {
 	}
 	if len(asked) != 1 || asked[0] != old.Rev {
 		t.Errorf("OlderText asked for %v, want [%d]", asked, old.Rev)
+	}
+}
+
+// TestLongTextsWhereTheyBelong: titles are short, but an action or a goal may say as much
+// as a note, whether it is created or edited later.
+func TestLongTextsWhereTheyBelong(t *testing.T) {
+	b, dir, actors := seeded(t)
+	long := strings.Repeat("Skolan ordnar en rastvärd. ", 40) // about 1,100 characters
+	mustApply(t, b, dir, actors[RoleCoordinator],
+		fmt.Sprintf(`{"cid":"l1","op":"set","entity":"action/x1","base":4,"data":{"field":"what","value":%q}}`, long),
+		fmt.Sprintf(`{"cid":"l2","op":"set","entity":"goal/g1","base":3,"data":{"field":"text","value":%q}}`, long),
+	)
+	if b.Actions["x1"].What.Value != long || b.Goals["g1"].Text.Value != long {
+		t.Error("a long action or goal text was not kept whole")
 	}
 }

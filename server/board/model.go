@@ -5,6 +5,7 @@
 package board
 
 import (
+	"slices"
 	"time"
 )
 
@@ -25,14 +26,7 @@ const (
 var Roles = []Role{RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild, RoleNetwork}
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool {
-	for _, x := range Roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // IsStaff reports whether the role belongs to a professional (as opposed to the family).
 func (r Role) IsStaff() bool {
@@ -54,14 +48,7 @@ const (
 var HuvudmanKinds = []Huvudman{HuvudmanKommun, HuvudmanRegion, HuvudmanStat, HuvudmanPrivat, HuvudmanIdeburen}
 
 // Valid reports whether h is a known huvudman kind.
-func (h Huvudman) Valid() bool {
-	for _, x := range HuvudmanKinds {
-		if x == h {
-			return true
-		}
-	}
-	return false
-}
+func (h Huvudman) Valid() bool { return slices.Contains(HuvudmanKinds, h) }
 
 // Organisation is a verksamhet: a school, a BVC, IFO, BUP, the police.
 type Organisation struct {

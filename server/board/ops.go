@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -130,13 +131,7 @@ func (o *Op) Validate() error {
 	if o.CID == "" || len(o.CID) > MaxCIDLen || !utf8.ValidString(o.CID) {
 		return invalid("cid", "op.invalid.cid")
 	}
-	known := false
-	for _, k := range Kinds {
-		if o.Kind == k {
-			known = true
-		}
-	}
-	if !known {
+	if !slices.Contains(Kinds, o.Kind) {
 		return invalid("op", "op.invalid.kind")
 	}
 	if o.Base < 0 {

@@ -1,6 +1,7 @@
 package board
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -13,14 +14,7 @@ type Area string
 var Areas = []Area{"trygghet", "halsa", "utveckling", "omsorg", "fritid", "tillhorighet", "respekt", "ansvar"}
 
 // Valid reports whether a is one of the eight areas.
-func (a Area) Valid() bool {
-	for _, x := range Areas {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
+func (a Area) Valid() bool { return slices.Contains(Areas, a) }
 
 // Text is a co-edited text field with its revision: the seq of the op that last changed it.
 // Clients send the revision they edited from; a stale one is merged (see Merge3).
@@ -192,43 +186,47 @@ func NewBoard(meetingID, epoch string) *Board {
 }
 
 // AgendaList returns the live agenda items in order.
-func (b *Board) AgendaList() []*AgendaItem {
-	out := make([]*AgendaItem, 0, len(b.Agenda))
-	for _, it := range b.Agenda {
-		if !it.Deleted {
-			out = append(out, it)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return lessPos(out[i].Pos, out[i].ID, out[j].Pos, out[j].ID) })
-	return out
-}
+func (b *Board) AgendaList() []*AgendaItem { return liveInOrder(b.Agenda, nil) }
 
 // GoalsFor returns the live goals of one area, long-term first, each group in order.
 func (b *Board) GoalsFor(a Area) []*Goal {
-	var out []*Goal
-	for _, g := range b.Goals {
-		if !g.Deleted && g.Area == a {
-			out = append(out, g)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Term != out[j].Term {
-			return out[i].Term == GoalLong
-		}
-		return lessPos(out[i].Pos, out[i].ID, out[j].Pos, out[j].ID)
-	})
+	out := liveInOrder(b.Goals, func(g *Goal) bool { return g.Area == a })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Term == GoalLong && out[j].Term != GoalLong })
 	return out
 }
 
 // ActionList returns the live actions in order.
-func (b *Board) ActionList() []*Action {
-	out := make([]*Action, 0, len(b.Actions))
-	for _, a := range b.Actions {
-		if !a.Deleted {
-			out = append(out, a)
+func (b *Board) ActionList() []*Action { return liveInOrder(b.Actions, nil) }
+
+// listItem is what the board's ordered lists (agenda, goals, actions) have in common:
+// an id, a fractional position key, and deletion as a flag (a tombstone, so that a late
+// edit of a deleted item is refused as "not found" rather than recreating it).
+type listItem interface {
+	place() (id, pos string)
+	gone() bool
+}
+
+func (x *AgendaItem) place() (string, string) { return x.ID, x.Pos }
+func (x *AgendaItem) gone() bool              { return x.Deleted }
+func (x *Goal) place() (string, string)       { return x.ID, x.Pos }
+func (x *Goal) gone() bool                    { return x.Deleted }
+func (x *Action) place() (string, string)     { return x.ID, x.Pos }
+func (x *Action) gone() bool                  { return x.Deleted }
+
+// liveInOrder returns the items that are not deleted (and pass keep, if given) in list
+// order.
+func liveInOrder[T listItem](m map[string]T, keep func(T) bool) []T {
+	out := make([]T, 0, len(m))
+	for _, x := range m {
+		if !x.gone() && (keep == nil || keep(x)) {
+			out = append(out, x)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return lessPos(out[i].Pos, out[i].ID, out[j].Pos, out[j].ID) })
+	sort.Slice(out, func(i, j int) bool {
+		id1, p1 := out[i].place()
+		id2, p2 := out[j].place()
+		return lessPos(p1, id1, p2, id2)
+	})
 	return out
 }
 
@@ -241,11 +239,11 @@ func lessPos(p1, id1, p2, id2 string) bool {
 	return id1 < id2
 }
 
-// countLive counts entries that are not deleted.
-func countLive[T any](m map[string]T, deleted func(T) bool) int {
+// countLive counts the items that are not deleted.
+func countLive[T listItem](m map[string]T) int {
 	n := 0
-	for _, v := range m {
-		if !deleted(v) {
+	for _, x := range m {
+		if !x.gone() {
 			n++
 		}
 	}
