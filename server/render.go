@@ -228,7 +228,9 @@ func (d fragData) AgendaEntries() []fragData {
 // ActionEntries returns a fragData per live action, in order.
 func (d fragData) ActionEntries() []fragData {
 	return entries(d, d.B.ActionList(), func(x *board.Action) string { return x.ID },
-		func(e *fragData, x *board.Action, n int, pos listPos) { e.Action = actionEntry{Item: x, N: n, Pos: pos} })
+		func(e *fragData, x *board.Action, n int, pos listPos) {
+			e.Action = actionEntry{Item: x, N: n, Pos: pos}
+		})
 }
 
 // entries makes one copy of d per item of an ordered list, with the item's number and its
