@@ -267,7 +267,9 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 		// Unknown position: snapshot.
 	case since == r.b.Seq:
 		resume = "current"
-	case r.b.Seq-since <= maxResumeEvents:
+	case r.b.Seq-since <= maxResumeEvents && r.b.Seq-since <= int64(cap(c.send)/2):
+		// The missed events go into the connection's queue at once, with the welcome and
+		// presence; more than half a queue of them would close a healthy client as slow.
 		missed = r.missedSince(since)
 		if missed != nil {
 			resume = "events"
