@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -95,6 +96,7 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.accessLog)
 	e.Use(s.securityHeaders)
 	// A whole board is about 100 KB of HTML and compresses about tenfold: that is what
 	// makes the first load bearable on a phone on a weak network. No secret is ever in a
@@ -116,6 +118,27 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/b/:meeting/:member/op", s.formOp)
 	e.GET("/b/:meeting/:member/ws", s.websocket)
 	return e
+}
+
+// accessLog logs one line per request with the route pattern, never the path: a path
+// can hold a capability token (/j/<token>) or a meeting's id, and the log must hold
+// neither secrets nor anything about a child.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		status := c.Response().Status
+		var he *echo.HTTPError
+		if err != nil && errors.As(err, &he) {
+			status = he.Code
+		}
+		if c.Path() == "/healthz" || c.Path() == "/readyz" || c.Path() == "/static/:hash/*" {
+			return err // too many, too dull
+		}
+		s.cfg.Log.Info("request", "method", c.Request().Method, "route", c.Path(), "status", status,
+			"ms", time.Since(start).Milliseconds())
+		return err
+	}
 }
 
 // crossOrigin refuses state-changing requests from other sites (Sec-Fetch-Site and
