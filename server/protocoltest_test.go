@@ -1,0 +1,990 @@
+package server_test
+
+// A small WebSocket client for the protocol tests, written from docs/PROTOCOL.md alone:
+// its own wire types (not the server's Go types), a reader goroutine that queues every
+// server message, and a peer that keeps a model of the board purely from snapshots and
+// events, tracks its unconfirmed ops and re-sends them after a reconnect.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/servertest"
+)
+
+// Wire types, as PROTOCOL.md describes them.
+
+type wText struct {
+	V string `json:"v"`
+	R int64  `json:"r"`
+}
+
+type wMeeting struct {
+	CurrentItem string `json:"current_item,omitempty"`
+	Rev         int64  `json:"rev"`
+}
+
+type wAgenda struct {
+	ID         string `json:"id"`
+	Pos        string `json:"pos"`
+	Title      wText  `json:"title"`
+	Notes      wText  `json:"notes"`
+	TimeboxMin int    `json:"timebox_min"`
+	Status     string `json:"status"`
+	Deleted    bool   `json:"deleted,omitempty"`
+	Rev        int64  `json:"rev"`
+}
+
+type wCompass struct {
+	Area          string            `json:"area"`
+	Works         wText             `json:"works"`
+	Worries       wText             `json:"worries"`
+	ChildVoice    wText             `json:"child_voice"`
+	GuardiansView wText             `json:"guardians_view"`
+	ChildVoiceBy  string            `json:"child_voice_by"`
+	Ratings       map[string]string `json:"ratings,omitempty"`
+	Rev           int64             `json:"rev"`
+}
+
+type wGoal struct {
+	ID      string `json:"id"`
+	Area    string `json:"area"`
+	Term    string `json:"term"`
+	Pos     string `json:"pos"`
+	Text    wText  `json:"text"`
+	Deleted bool   `json:"deleted,omitempty"`
+	Rev     int64  `json:"rev"`
+}
+
+type wAction struct {
+	ID                string `json:"id"`
+	Pos               string `json:"pos"`
+	What              wText  `json:"what"`
+	ResponsibleMember string `json:"responsible_member,omitempty"`
+	ResponsibleOrg    string `json:"responsible_org,omitempty"`
+	Due               string `json:"due,omitempty"`
+	Frequency         string `json:"frequency,omitempty"`
+	Area              string `json:"area,omitempty"`
+	GoalID            string `json:"goal_id,omitempty"`
+	External          bool   `json:"external,omitempty"`
+	Status            string `json:"status"`
+	Deleted           bool   `json:"deleted,omitempty"`
+	Rev               int64  `json:"rev"`
+}
+
+type wChange struct {
+	Seq     int64     `json:"seq"`
+	CID     string    `json:"cid"`
+	Actor   string    `json:"actor"`
+	Op      string    `json:"op"`
+	Entity  string    `json:"entity"`
+	Field   string    `json:"field,omitempty"`
+	Merged  bool      `json:"merged,omitempty"`
+	Meeting *wMeeting `json:"meeting,omitempty"`
+	Agenda  *wAgenda  `json:"agenda,omitempty"`
+	Compass *wCompass `json:"compass,omitempty"`
+	Goal    *wGoal    `json:"goal,omitempty"`
+	Action  *wAction  `json:"action,omitempty"`
+}
+
+type wState struct {
+	Meeting wMeeting   `json:"meeting"`
+	Agenda  []wAgenda  `json:"agenda"`
+	Compass []wCompass `json:"compass"`
+	Goals   []wGoal    `json:"goals"`
+	Actions []wAction  `json:"actions"`
+}
+
+type wPerson struct {
+	Member  string `json:"member"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Editing string `json:"editing,omitempty"`
+	Hand    bool   `json:"hand,omitempty"`
+}
+
+type wFragment struct {
+	Target string `json:"target"`
+	HTML   string `json:"html"`
+}
+
+// srvMsg is any server → client message; which fields are set depends on T.
+type srvMsg struct {
+	T string `json:"t"`
+	// welcome
+	Meeting string `json:"meeting"`
+	Epoch   string `json:"epoch"`
+	Seq     int64  `json:"seq"`
+	Member  string `json:"member"`
+	Role    string `json:"role"`
+	Resume  string `json:"resume"`
+	// snapshot
+	State *wState     `json:"state"`
+	HTML  []wFragment `json:"html"`
+	// event
+	Change   *wChange `json:"change"`
+	Announce string   `json:"announce"`
+	// ack, reject
+	CID     string `json:"cid"`
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+	Current *wText `json:"current"`
+	// presence
+	People []wPerson `json:"people"`
+
+	at   time.Time // when the reader received it
+	size int       // bytes on the wire
+}
+
+// opMsg is a client op envelope.
+type opMsg struct {
+	T      string         `json:"t"` // "op"
+	CID    string         `json:"cid"`
+	Op     string         `json:"op"`
+	Entity string         `json:"entity"`
+	Base   int64          `json:"base,omitempty"`
+	Data   map[string]any `json:"data"`
+}
+
+// newOp makes an op envelope with a fresh cid.
+func newOp(kind, entity string, base int64, data map[string]any) opMsg {
+	if data == nil {
+		data = map[string]any{}
+	}
+	return opMsg{T: "op", CID: newCID(), Op: kind, Entity: entity, Base: base, Data: data}
+}
+
+func setOp(entity, field string, base int64, value any) opMsg {
+	return newOp("set", entity, base, map[string]any{"field": field, "value": value})
+}
+
+var cidCounter atomic.Int64
+
+// newCID returns a cid unique in the test process (and so per meeting).
+func newCID() string {
+	return fmt.Sprintf("c%d-%d", time.Now().UnixNano()%1e9, cidCounter.Add(1))
+}
+
+// tconn is one WebSocket connection with a reader goroutine that queues every message, so
+// the test never makes the server wait on it (unless it means to).
+type tconn struct {
+	ws *websocket.Conn
+
+	mu     sync.Mutex
+	q      []srvMsg
+	err    error // why the reader stopped; set once, after the last queued message
+	notify chan struct{}
+	done   chan struct{}
+}
+
+func newTConn(ws *websocket.Conn) *tconn {
+	c := &tconn{ws: ws, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.readLoop()
+	return c
+}
+
+func (c *tconn) readLoop() {
+	defer close(c.done)
+	for {
+		typ, data, err := c.ws.Read(context.Background())
+		if err == nil && typ != websocket.MessageText {
+			err = fmt.Errorf("server sent a %v frame; the protocol only has text frames", typ)
+		}
+		var m srvMsg
+		if err == nil {
+			if jerr := json.Unmarshal(data, &m); jerr != nil {
+				err = fmt.Errorf("server sent a message that is not JSON: %v: %.200s", jerr, data)
+			} else if m.T == "" {
+				err = fmt.Errorf("server message without t: %.200s", data)
+			}
+		}
+		c.mu.Lock()
+		if err != nil {
+			c.err = err
+		} else {
+			m.at, m.size = time.Now(), len(data)
+			c.q = append(c.q, m)
+		}
+		c.mu.Unlock()
+		select {
+		case c.notify <- struct{}{}:
+		default:
+		}
+		if err != nil {
+			c.ws.CloseNow()
+			return
+		}
+	}
+}
+
+// next returns the next message; once the queue is empty and the connection has ended it
+// returns the read error (websocket.CloseStatus tells the close code).
+func (c *tconn) next(ctx context.Context) (srvMsg, error) {
+	for {
+		c.mu.Lock()
+		if len(c.q) > 0 {
+			m := c.q[0]
+			c.q = c.q[1:]
+			c.mu.Unlock()
+			return m, nil
+		}
+		err := c.err
+		c.mu.Unlock()
+		if err != nil {
+			return srvMsg{}, err
+		}
+		select {
+		case <-c.notify:
+		case <-ctx.Done():
+			return srvMsg{}, fmt.Errorf("waiting for a server message: %w", ctx.Err())
+		}
+	}
+}
+
+// nextOf returns the next message of one of the types, skipping presence and heartbeats;
+// any other message is an error.
+func (c *tconn) nextOf(ctx context.Context, types ...string) (srvMsg, error) {
+	for {
+		m, err := c.next(ctx)
+		if err != nil {
+			return m, err
+		}
+		for _, t := range types {
+			if m.T == t {
+				return m, nil
+			}
+		}
+		if m.T == "presence" || m.T == "hb" {
+			continue
+		}
+		return m, fmt.Errorf("got %q message (%+v), want one of %v", m.T, m, types)
+	}
+}
+
+func (c *tconn) sendJSON(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.ws.Write(ctx, websocket.MessageText, b)
+}
+
+// closeStatus waits for the connection to end and returns its close code (-1 for none).
+func (c *tconn) closeStatus(ctx context.Context) (websocket.StatusCode, error) {
+	for {
+		_, err := c.next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return -1, err
+			}
+			return websocket.CloseStatus(err), nil
+		}
+	}
+}
+
+// close ends the connection without a close handshake (as a lost network would).
+func (c *tconn) close() {
+	c.ws.CloseNow()
+	<-c.done
+}
+
+// boardModel is a client's board, built only from snapshot states and event changes.
+type boardModel struct {
+	Seq     int64
+	Epoch   string
+	Meeting wMeeting
+	Agenda  map[string]wAgenda
+	Compass map[string]wCompass
+	Goals   map[string]wGoal
+	Actions map[string]wAction
+}
+
+func normCompass(c wCompass) wCompass {
+	if len(c.Ratings) == 0 {
+		c.Ratings = nil
+	}
+	return c
+}
+
+func modelFromState(s *wState, seq int64, epoch string) *boardModel {
+	m := &boardModel{Seq: seq, Epoch: epoch, Meeting: s.Meeting,
+		Agenda: map[string]wAgenda{}, Compass: map[string]wCompass{}, Goals: map[string]wGoal{}, Actions: map[string]wAction{}}
+	for _, a := range s.Agenda {
+		m.Agenda[a.ID] = a
+	}
+	for _, c := range s.Compass {
+		m.Compass[c.Area] = normCompass(c)
+	}
+	for _, g := range s.Goals {
+		m.Goals[g.ID] = g
+	}
+	for _, a := range s.Actions {
+		m.Actions[a.ID] = a
+	}
+	return m
+}
+
+// apply puts the change's entity in place (or drops a deleted one). The caller checks seq.
+func (m *boardModel) apply(ch *wChange) error {
+	n := 0
+	if ch.Meeting != nil {
+		n++
+		m.Meeting = *ch.Meeting
+	}
+	if x := ch.Agenda; x != nil {
+		n++
+		if x.Deleted {
+			delete(m.Agenda, x.ID)
+		} else {
+			m.Agenda[x.ID] = *x
+		}
+	}
+	if x := ch.Compass; x != nil {
+		n++
+		m.Compass[x.Area] = normCompass(*x)
+	}
+	if x := ch.Goal; x != nil {
+		n++
+		if x.Deleted {
+			delete(m.Goals, x.ID)
+		} else {
+			m.Goals[x.ID] = *x
+		}
+	}
+	if x := ch.Action; x != nil {
+		n++
+		if x.Deleted {
+			delete(m.Actions, x.ID)
+		} else {
+			m.Actions[x.ID] = *x
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("change %d holds %d entities, want exactly 1", ch.Seq, n)
+	}
+	m.Seq = ch.Seq
+	return nil
+}
+
+// content is the comparable part of a model: everything but the position in the history.
+func (m *boardModel) content() string {
+	b, err := json.MarshalIndent(struct {
+		Meeting wMeeting
+		Agenda  map[string]wAgenda
+		Compass map[string]wCompass
+		Goals   map[string]wGoal
+		Actions map[string]wAction
+	}{m.Meeting, m.Agenda, m.Compass, m.Goals, m.Actions}, "", " ")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// storeModel reads the server's board from the store, as a model.
+func storeModel(t testing.TB, env *servertest.Env) *boardModel {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := env.Store.LoadBoard(ctx, env.MeetingID)
+	if err != nil {
+		t.Fatalf("load board: %v", err)
+	}
+	m := &boardModel{Seq: b.Seq, Epoch: b.Epoch,
+		Agenda: map[string]wAgenda{}, Compass: map[string]wCompass{}, Goals: map[string]wGoal{}, Actions: map[string]wAction{}}
+	recode(t, b.Meeting, &m.Meeting)
+	for _, a := range b.Agenda {
+		if !a.Deleted {
+			var x wAgenda
+			recode(t, a, &x)
+			m.Agenda[x.ID] = x
+		}
+	}
+	for _, c := range b.Compass {
+		var x wCompass
+		recode(t, c, &x)
+		m.Compass[x.Area] = normCompass(x)
+	}
+	for _, g := range b.Goals {
+		if !g.Deleted {
+			var x wGoal
+			recode(t, g, &x)
+			m.Goals[x.ID] = x
+		}
+	}
+	for _, a := range b.Actions {
+		if !a.Deleted {
+			var x wAction
+			recode(t, a, &x)
+			m.Actions[x.ID] = x
+		}
+	}
+	return m
+}
+
+func recode(t testing.TB, from, to any) {
+	t.Helper()
+	b, err := json.Marshal(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// opLog reads the meeting's whole op log from the store.
+func opLog(t testing.TB, env *servertest.Env) []board.Change {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	chs, err := env.Store.ChangesSince(ctx, env.MeetingID, 0, 100000)
+	if err != nil {
+		t.Fatalf("op log: %v", err)
+	}
+	return chs
+}
+
+// storeSeq is the board's seq in the store.
+func storeSeq(t testing.TB, env *servertest.Env) int64 {
+	t.Helper()
+	return storeModel(t, env).Seq
+}
+
+// outcome is what became of one op: applied at Seq, or refused with Code.
+type outcome struct {
+	Seq  int64
+	Code string
+	Via  string // "event", "ack" or "reject"
+}
+
+type pendingOp struct {
+	op    opMsg
+	sent  time.Time
+	retry bool // refused with "rate" or "unavailable": send again
+}
+
+// peer is one member's client: a connection, a model of the board and the member's ops.
+type peer struct {
+	t      testing.TB
+	env    *servertest.Env
+	member string
+	httpc  *http.Client
+
+	c       *tconn
+	welcome srvMsg
+	role    string
+	model   *boardModel
+	// applied lists the seqs of the events applied, across connections; a snapshot
+	// restarts the run (snapshots records where).
+	applied   []int64
+	snapshots []int64
+	pending   []*pendingOp
+	out       map[string]outcome
+	rejects   map[string]srvMsg // the reject messages by cid
+	presence  []wPerson
+	resumes   map[string]int
+	stats     map[string]int
+	// resuming is set while the missed events after a welcome are read.
+	resuming bool
+	// onEvent, when set, sees every event message (for latency figures).
+	onEvent func(srvMsg)
+}
+
+func newPeer(t testing.TB, env *servertest.Env, member string) *peer {
+	t.Helper()
+	return &peer{t: t, env: env, member: member, httpc: env.Client(t, member),
+		out: map[string]outcome{}, rejects: map[string]srvMsg{}, resumes: map[string]int{}, stats: map[string]int{}}
+}
+
+// connect opens a connection resuming from the model (or asking for a snapshot when there
+// is none or fresh is set), checks the welcome and what follows it, and re-sends every
+// unconfirmed op with its cid, right after the welcome as PROTOCOL.md says.
+func (p *peer) connect(ctx context.Context, fresh bool) error {
+	since, epoch := int64(-1), ""
+	if p.model != nil && !fresh {
+		since, epoch = p.model.Seq, p.model.Epoch
+	}
+	ws, resp, err := p.env.Dial(ctx, p.httpc, p.member, since, epoch)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return fmt.Errorf("%s: dial: %w (HTTP %d)", p.member, err, status)
+	}
+	p.c = newTConn(ws)
+	w, err := p.c.next(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: waiting for welcome: %w", p.member, err)
+	}
+	if w.T != "welcome" {
+		return fmt.Errorf("%s: first message is %q, want welcome", p.member, w.T)
+	}
+	if w.Member != p.member || w.Meeting != p.env.MeetingID || w.Epoch == "" || w.Role == "" {
+		return fmt.Errorf("%s: bad welcome %+v", p.member, w)
+	}
+	p.welcome, p.role = w, w.Role
+	p.resumes[w.Resume]++
+	for _, po := range p.pending {
+		po.retry = false
+		if err := p.c.sendJSON(ctx, po.op); err != nil {
+			return fmt.Errorf("%s: re-send: %w", p.member, err)
+		}
+		p.stats["resent"]++
+	}
+	switch w.Resume {
+	case "snapshot":
+		m, err := p.nextNoHB(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: waiting for snapshot: %w", p.member, err)
+		}
+		if m.T != "snapshot" || m.State == nil {
+			return fmt.Errorf("%s: after a snapshot welcome got %q", p.member, m.T)
+		}
+		if m.Seq != w.Seq || m.Epoch != w.Epoch {
+			return fmt.Errorf("%s: snapshot at seq %d epoch %q, welcome said %d %q", p.member, m.Seq, m.Epoch, w.Seq, w.Epoch)
+		}
+		if len(m.State.Compass) != len(board.Areas) {
+			return fmt.Errorf("%s: snapshot has %d compass areas", p.member, len(m.State.Compass))
+		}
+		if err := checkState(m.State); err != nil {
+			return fmt.Errorf("%s: snapshot: %w", p.member, err)
+		}
+		if err := checkFragments(m.HTML, snapshotTargets...); err != nil {
+			return fmt.Errorf("%s: snapshot: %w", p.member, err)
+		}
+		if p.model != nil && p.model.Epoch == m.Epoch && m.Seq < p.model.Seq {
+			return fmt.Errorf("%s: snapshot at %d goes back from %d in the same epoch", p.member, m.Seq, p.model.Seq)
+		}
+		p.model = modelFromState(m.State, m.Seq, m.Epoch)
+		p.snapshots = append(p.snapshots, m.Seq)
+	case "current":
+		if p.model == nil || since < 0 || w.Seq != since || w.Epoch != epoch {
+			return fmt.Errorf("%s: resume current at %d/%q but the client is at %d/%q", p.member, w.Seq, w.Epoch, since, epoch)
+		}
+	case "events":
+		if p.model == nil || since < 0 || w.Epoch != epoch || w.Seq <= since {
+			return fmt.Errorf("%s: resume events to %d/%q but the client is at %d/%q", p.member, w.Seq, w.Epoch, since, epoch)
+		}
+		p.resuming = true
+		defer func() { p.resuming = false }()
+		for p.model.Seq < w.Seq {
+			m, err := p.nextNoHB(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: waiting for missed events: %w", p.member, err)
+			}
+			if m.T != "event" {
+				return fmt.Errorf("%s: got %q among the missed events (at %d of %d)", p.member, m.T, p.model.Seq, w.Seq)
+			}
+			if err := p.handle(m); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("%s: unknown resume %q", p.member, w.Resume)
+	}
+	return nil
+}
+
+// nextNoHB returns the next message that is not a heartbeat. Heartbeats carry nothing and
+// come on the connection's own clock, so they may fall anywhere, even between the welcome
+// and what follows it; nothing else may.
+func (p *peer) nextNoHB(ctx context.Context) (srvMsg, error) {
+	for {
+		m, err := p.c.next(ctx)
+		if err != nil || m.T != "hb" {
+			return m, err
+		}
+		p.stats["hb"]++
+	}
+}
+
+// disconnect drops the connection; unread messages are lost, as on a broken network.
+func (p *peer) disconnect() {
+	if p.c != nil {
+		p.c.close()
+		p.c = nil
+	}
+}
+
+// send sends a new op and keeps it until it is confirmed.
+func (p *peer) send(ctx context.Context, op opMsg) error {
+	po := &pendingOp{op: op, sent: time.Now()}
+	p.pending = append(p.pending, po)
+	p.stats["sent"]++
+	return p.c.sendJSON(ctx, op)
+}
+
+func (p *peer) isPending(cid string) (int, bool) {
+	for i, po := range p.pending {
+		if po.op.CID == cid {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// confirm records an op's outcome. A second answer for one cid must agree with the first.
+func (p *peer) confirm(cid string, o outcome) error {
+	if i, ok := p.isPending(cid); ok {
+		p.pending = append(p.pending[:i], p.pending[i+1:]...)
+		p.out[cid] = o
+		return nil
+	}
+	prev, ok := p.out[cid]
+	if !ok {
+		return fmt.Errorf("%s: %s for cid %q the client never sent", p.member, o.Via, cid)
+	}
+	if prev.Code != o.Code || prev.Seq != o.Seq {
+		return fmt.Errorf("%s: cid %q answered twice, differently: %+v then %+v", p.member, cid, prev, o)
+	}
+	return nil
+}
+
+// handle processes one message after the welcome.
+func (p *peer) handle(m srvMsg) error {
+	p.stats[m.T]++
+	switch m.T {
+	case "event":
+		if p.onEvent != nil {
+			p.onEvent(m)
+		}
+		if p.model == nil {
+			return fmt.Errorf("%s: event before any state", p.member)
+		}
+		if m.Change == nil || m.Change.Seq != m.Seq {
+			return fmt.Errorf("%s: event %d with change %+v", p.member, m.Seq, m.Change)
+		}
+		switch {
+		case m.Seq <= p.model.Seq:
+			return fmt.Errorf("%s: duplicate event %d (already at %d)", p.member, m.Seq, p.model.Seq)
+		case m.Seq > p.model.Seq+1:
+			return fmt.Errorf("%s: gap: event %d after %d", p.member, m.Seq, p.model.Seq)
+		}
+		if err := p.model.apply(m.Change); err != nil {
+			return fmt.Errorf("%s: %w", p.member, err)
+		}
+		if err := p.checkEventHTML(m); err != nil {
+			return fmt.Errorf("%s: event %d (%s %s): %w", p.member, m.Seq, m.Change.Op, m.Change.Entity, err)
+		}
+		p.applied = append(p.applied, m.Seq)
+		cid := m.Change.CID
+		if _, mine := p.isPending(cid); mine {
+			return p.confirm(cid, outcome{Seq: m.Seq, Via: "event"})
+		}
+		if prev, ok := p.out[cid]; ok {
+			if prev.Code != "" {
+				return fmt.Errorf("%s: op %q was refused (%s) and then applied at %d", p.member, cid, prev.Code, m.Seq)
+			}
+			if prev.Seq != m.Seq {
+				return fmt.Errorf("%s: op %q acknowledged at %d, its event has seq %d", p.member, cid, prev.Seq, m.Seq)
+			}
+		}
+		return nil
+	case "ack":
+		if m.Seq <= 0 {
+			return fmt.Errorf("%s: ack without seq: %+v", p.member, m)
+		}
+		return p.confirm(m.CID, outcome{Seq: m.Seq, Via: "ack"})
+	case "reject":
+		if m.Code == "rate" || m.Code == "unavailable" {
+			// Not applied; the protocol says to send it again later.
+			if i, ok := p.isPending(m.CID); ok {
+				p.pending[i].retry = true
+				return nil
+			}
+			return fmt.Errorf("%s: %s reject for cid %q the client does not hold", p.member, m.Code, m.CID)
+		}
+		if m.Code == "" || m.Message == "" {
+			return fmt.Errorf("%s: reject without code or message: %+v", p.member, m)
+		}
+		p.rejects[m.CID] = m
+		return p.confirm(m.CID, outcome{Code: m.Code, Via: "reject"})
+	case "presence":
+		p.presence = m.People
+		if err := checkFragments(m.HTML, "presence"); err != nil {
+			return fmt.Errorf("%s: presence: %w", p.member, err)
+		}
+		return nil
+	case "hb":
+		return nil
+	}
+	return fmt.Errorf("%s: unexpected %q message after the welcome", p.member, m.T)
+}
+
+// Regions of the board page (PROTOCOL.md, "HTML fragments").
+var snapshotTargets = append([]string{"meeting-status", "agenda", "actions"}, areaTargets()...)
+
+func areaTargets() []string {
+	var out []string
+	for _, a := range board.Areas {
+		out = append(out, "area-"+string(a))
+	}
+	return out
+}
+
+// outerID finds the id of a fragment's outer element.
+var outerID = regexp.MustCompile(`^\s*<[a-zA-Z][a-zA-Z0-9]*\s(?:[^>]*?\s)?id="([^"]*)"`)
+
+// checkFragments checks each fragment is the outer HTML of the element its target names
+// (and only one per target), and that every target in want is there.
+func checkFragments(frags []wFragment, want ...string) error {
+	seen := map[string]bool{}
+	for _, f := range frags {
+		m := outerID.FindStringSubmatch(f.HTML)
+		if m == nil || m[1] != f.Target {
+			return fmt.Errorf("fragment for %q is not that element's outer HTML: %.120q", f.Target, f.HTML)
+		}
+		if seen[f.Target] {
+			return fmt.Errorf("two fragments for %q", f.Target)
+		}
+		seen[f.Target] = true
+	}
+	for _, w := range want {
+		if !seen[w] {
+			return fmt.Errorf("no fragment for region %q (got %v)", w, seen)
+		}
+	}
+	return nil
+}
+
+// checkEventHTML checks an event's fragments: at least one, each the outer HTML of its
+// target and, for staff (who see every compass field), a live compass text change shows
+// the new text. (Which elements an event re-renders is the server's choice: whole regions
+// or parts of them. Missed events sent on resume are rendered from the board as it is now,
+// which may already hold a later text, so their text is not checked.)
+func (p *peer) checkEventHTML(m srvMsg) error {
+	if len(m.HTML) == 0 {
+		return fmt.Errorf("event without HTML fragments")
+	}
+	if err := checkFragments(m.HTML); err != nil {
+		return err
+	}
+	ch := m.Change
+	staff := p.role == "coordinator" || p.role == "professional" || p.role == "child_contact"
+	if c := ch.Compass; c != nil && ch.Op == "set" && staff && !p.resuming {
+		var text string
+		switch ch.Field {
+		case "works":
+			text = c.Works.V
+		case "worries":
+			text = c.Worries.V
+		case "child_voice":
+			text = c.ChildVoice.V
+		case "guardians_view":
+			text = c.GuardiansView.V
+		}
+		for _, f := range m.HTML {
+			if strings.Contains(html.UnescapeString(f.HTML), text) {
+				return nil
+			}
+		}
+		var got []string
+		for _, f := range m.HTML {
+			got = append(got, fmt.Sprintf("%s: %.400q", f.Target, html.UnescapeString(f.HTML)))
+		}
+		return fmt.Errorf("no fragment shows the new %s text %q (merged %v, rev %d); fragments:\n%s", ch.Field, text, ch.Merged, m.Seq, strings.Join(got, "\n"))
+	}
+	return nil
+}
+
+// checkState checks a snapshot's state: live items only, agenda and actions in order
+// (pos, then id), goals in order within each area and term, eight compass areas.
+func checkState(s *wState) error {
+	less := func(p1, id1, p2, id2 string) bool { return p1 < p2 || p1 == p2 && id1 < id2 }
+	for i, a := range s.Agenda {
+		if a.Deleted {
+			return fmt.Errorf("deleted agenda item %q", a.ID)
+		}
+		if i > 0 && !less(s.Agenda[i-1].Pos, s.Agenda[i-1].ID, a.Pos, a.ID) {
+			return fmt.Errorf("agenda out of order at %q", a.ID)
+		}
+	}
+	for i, a := range s.Actions {
+		if a.Deleted {
+			return fmt.Errorf("deleted action %q", a.ID)
+		}
+		if i > 0 && !less(s.Actions[i-1].Pos, s.Actions[i-1].ID, a.Pos, a.ID) {
+			return fmt.Errorf("actions out of order at %q", a.ID)
+		}
+	}
+	for i, g := range s.Goals {
+		if g.Deleted {
+			return fmt.Errorf("deleted goal %q", g.ID)
+		}
+		if i > 0 {
+			prev := s.Goals[i-1]
+			if prev.Area == g.Area && prev.Term == g.Term && !less(prev.Pos, prev.ID, g.Pos, g.ID) {
+				return fmt.Errorf("goals out of order at %q", g.ID)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range s.Compass {
+		seen[c.Area] = true
+	}
+	for _, a := range board.Areas {
+		if !seen[string(a)] {
+			return fmt.Errorf("compass area %q missing", a)
+		}
+	}
+	return nil
+}
+
+// step reads and handles one message.
+func (p *peer) step(ctx context.Context) (srvMsg, error) {
+	m, err := p.c.next(ctx)
+	if err != nil {
+		return m, err
+	}
+	return m, p.handle(m)
+}
+
+// await reads and handles messages until the op with cid is answered, and returns its
+// outcome.
+func (p *peer) await(ctx context.Context, cid string) (outcome, error) {
+	for {
+		if o, ok := p.out[cid]; ok {
+			return o, nil
+		}
+		if _, err := p.step(ctx); err != nil {
+			return outcome{}, fmt.Errorf("%s: waiting for %q: %w", p.member, cid, err)
+		}
+	}
+}
+
+// do sends an op and waits for its outcome.
+func (p *peer) do(ctx context.Context, op opMsg) (outcome, error) {
+	if err := p.send(ctx, op); err != nil {
+		return outcome{}, err
+	}
+	return p.await(ctx, op.CID)
+}
+
+// mustApply sends an op that must be applied and returns its seq.
+func (p *peer) mustApply(ctx context.Context, op opMsg) int64 {
+	p.t.Helper()
+	o, err := p.do(ctx, op)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if o.Code != "" {
+		p.t.Fatalf("%s: %s %s refused: %s", p.member, op.Op, op.Entity, o.Code)
+	}
+	return o.Seq
+}
+
+// catchUp reads until the model is at seq.
+func (p *peer) catchUp(ctx context.Context, seq int64) error {
+	for p.model.Seq < seq {
+		if _, err := p.step(ctx); err != nil {
+			return fmt.Errorf("%s: catching up to %d (at %d): %w", p.member, seq, p.model.Seq, err)
+		}
+	}
+	return nil
+}
+
+// mustConnect connects or fails the test.
+func (p *peer) mustConnect(ctx context.Context) *peer {
+	p.t.Helper()
+	if err := p.connect(ctx, false); err != nil {
+		p.t.Fatal(err)
+	}
+	return p
+}
+
+// connectPeers starts a server-connected peer per member.
+func connectPeers(ctx context.Context, t testing.TB, env *servertest.Env, members ...string) []*peer {
+	t.Helper()
+	ps := make([]*peer, len(members))
+	for i, m := range members {
+		ps[i] = newPeer(t, env, m).mustConnect(ctx)
+		t.Cleanup(ps[i].disconnect)
+	}
+	return ps
+}
+
+// testCtx is a context bounded by d and by the test's own deadline.
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// catalogKey reports whether s is a message catalog key rather than a message.
+func catalogKey(env *servertest.Env, s string) bool {
+	for _, lang := range env.Catalog.Languages() {
+		for _, k := range env.Catalog.Keys(lang) {
+			if k == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// catalogMessage reports whether s is one of lang's catalog messages (with any arguments)
+// and returns its key.
+func catalogMessage(env *servertest.Env, lang, s string) (string, bool) {
+	placeholder := regexp.MustCompile(`\\\{[A-Za-z_]+\\\}`)
+	for _, k := range env.Catalog.Keys(lang) {
+		tmpl := env.Catalog.T(lang, k) // no arguments: placeholders stay
+		re := "^" + placeholder.ReplaceAllString(regexp.QuoteMeta(tmpl), `.+`) + "$"
+		if ok, _ := regexp.MatchString(re, s); ok {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// checkSwedish checks a refusal message is one of the Swedish catalog's sentences for
+// people (not a key, not English).
+func checkSwedish(t testing.TB, env *servertest.Env, msg string) {
+	t.Helper()
+	if strings.TrimSpace(msg) == "" {
+		t.Errorf("empty refusal message")
+		return
+	}
+	if catalogKey(env, msg) {
+		t.Errorf("refusal message is a catalog key, not a sentence: %q", msg)
+		return
+	}
+	if _, ok := catalogMessage(env, "sv", msg); !ok {
+		t.Errorf("refusal message %q is not one of the Swedish catalog's messages", msg)
+	}
+	if k, ok := catalogMessage(env, "en", msg); ok && env.Catalog.T("en", k) != env.Catalog.T("sv", k) {
+		t.Errorf("refusal message %q is English (%s)", msg, k)
+	}
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
