@@ -238,3 +238,24 @@ func TestStaticAssetsAreHashedAndCached(t *testing.T) {
 		t.Errorf("Go source served as an asset: %d", resp.StatusCode)
 	}
 }
+
+// TestShuttingDownAnswers503: a request that races the shutdown is told to come back,
+// not shown an internal error.
+func TestShuttingDownAnswers503(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	env.Catalog.Missing = func(lang, key string) { t.Errorf("missing message %q (%s)", key, lang) }
+	c := env.Client(t, "demo-teacher")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	env.Server.Shutdown(ctx)
+	resp, body := get(t, c, env.BoardURL("demo-teacher"))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("status %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if !strings.Contains(body, env.Catalog.T("sv", "error.unavailable.title")) {
+		t.Error("the page does not say the server is restarting")
+	}
+	if resp, _ := get(t, http.DefaultClient, env.URL+"/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while shutting down: %d", resp.StatusCode)
+	}
+}

@@ -176,15 +176,22 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	code := http.StatusInternalServerError
 	var he *echo.HTTPError
-	if errors.As(err, &he) {
+	switch {
+	case errors.As(err, &he):
 		code = he.Code
+	case errors.Is(err, realtime.ErrShutdown):
+		// A request that raced the shutdown: the client tries again on the next instance.
+		code = http.StatusServiceUnavailable
+		c.Response().Header().Set("Retry-After", "2")
 	}
-	if code >= 500 {
-		s.cfg.Log.Error("request failed", "path", c.Path(), "err", err)
+	if code >= 500 && code != http.StatusServiceUnavailable {
+		s.cfg.Log.Error("request failed", "route", c.Path(), "err", err)
 	}
 	p := s.printer(c, "")
 	key := "error.server"
 	switch code {
+	case http.StatusServiceUnavailable:
+		key = "error.unavailable"
 	case http.StatusNotFound:
 		key = "error.not_found"
 	case http.StatusForbidden:
