@@ -1,38 +1,18 @@
 package server_test
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/barnteam/barnteam/server/servertest"
 )
 
-// logBuffer is a bytes.Buffer safe for the server's goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestLogsHoldNoSecretsOrContent: the log gets a line per request, but never a join
 // token, a session, a child's name or anything written on the board.
 func TestLogsHoldNoSecretsOrContent(t *testing.T) {
-	var log logBuffer
+	var log servertest.LogBuffer
 	env := servertest.Start(t, servertest.Options{Log: &log})
 	link := env.Links["demo-nurse"]
 	token := link[strings.LastIndex(link, "/")+1:]

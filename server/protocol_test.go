@@ -393,7 +393,7 @@ func TestProtocolConvergence(t *testing.T) {
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
 	t.Logf("seed %d (BARNTEAM_PROTOCOL_SEED=%d replays each client's random choices; the ops also depend on timing)", seed, seed)
-	var logBuf syncBuffer
+	var logBuf servertest.LogBuffer
 	env := servertest.Start(t, servertest.Options{Log: &logBuf})
 	t.Cleanup(func() {
 		if t.Failed() {

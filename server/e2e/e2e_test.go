@@ -16,7 +16,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -69,24 +68,6 @@ func chromiumPath(t *testing.T) string {
 	return p
 }
 
-// lockedBuffer collects log output from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // suite is one test's server and browser.
 type suite struct {
 	t       *testing.T
@@ -100,13 +81,13 @@ func start(t *testing.T, limit time.Duration) *suite {
 	t.Helper()
 	path := chromiumPath(t)
 
-	serverLog := &lockedBuffer{}
+	serverLog := &servertest.LogBuffer{}
 	env := servertest.Start(t, servertest.Options{Log: serverLog})
 
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 
-	browserLog := &lockedBuffer{}
+	browserLog := &servertest.LogBuffer{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.Headless,
