@@ -2,6 +2,7 @@ package board
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -56,6 +57,16 @@ type Change struct {
 	Compass *CompassEntry `json:"compass,omitempty"`
 	Goal    *Goal         `json:"goal,omitempty"`
 	Action  *Action       `json:"action,omitempty"`
+}
+
+// AuditTarget names the op for the audit log: its seq, kind, entity and field. Never the
+// content.
+func (c *Change) AuditTarget() string {
+	s := fmt.Sprintf("op %d: %s %s", c.Seq, c.Kind, c.Entity)
+	if c.Field != "" {
+		s += "#" + c.Field
+	}
+	return s
 }
 
 // Ref returns the entity the change is about.

@@ -79,6 +79,10 @@ type Member struct {
 	// Discoverer marks the Upptäckare, the adult who first noticed the need.
 	Discoverer bool   `json:"discoverer,omitempty"`
 	Lang       string `json:"lang"` // preferred language, BCP 47 ("sv", "ar", …)
+	// UserID links a staff member to their account; empty for guests.
+	UserID string `json:"user_id,omitempty"`
+	// Contact is an optional phone number or e-mail for a guest, for the coordinator.
+	Contact string `json:"contact,omitempty"`
 }
 
 // Meeting is one Barnteam meeting of a team.
@@ -90,6 +94,9 @@ type Meeting struct {
 	// Epoch changes when a meeting's history is reset (never today); clients that resume
 	// with another epoch get a full snapshot.
 	Epoch string `json:"epoch"`
+	// Cofacilitator is the member who leads the meeting while the coordinator's
+	// connection is down; empty for none.
+	Cofacilitator string `json:"cofacilitator,omitempty"`
 }
 
 // Actor is the member on whose behalf an op is applied, as the room knows them.

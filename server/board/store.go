@@ -19,7 +19,11 @@ var (
 	ErrDuplicateCID = errors.New("duplicate client op id")
 )
 
-// Invite is a personal join link. Only the SHA-256 of the token is stored.
+// ErrExists: a row with this key (an e-mail address, an id) is already there.
+var ErrExists = errors.New("already exists")
+
+// Invite is a personal join link for one member to one meeting. Only the SHA-256 of the
+// token is stored; revoking deletes it, so a revoked link is as unknown as a wrong one.
 type Invite struct {
 	TokenHash []byte
 	MemberID  string
@@ -28,51 +32,131 @@ type Invite struct {
 	ExpiresAt time.Time
 }
 
-// Session binds a browser to one member in one meeting. Only the token's hash is stored.
+// Session binds a guest's browser (one device) to one member in one meeting. Only the
+// token's hash is stored. A guest session starts in the lobby; the coordinator admits it
+// or turns it away.
 type Session struct {
-	TokenHash []byte
-	MemberID  string
-	MeetingID string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	TokenHash  []byte
+	MemberID   string
+	MeetingID  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	AdmittedAt time.Time // zero while waiting in the lobby
+	DeniedAt   time.Time // set when turned away
 }
 
-// Store keeps teams, meetings and boards. Implementations: store/sqlite (default) and a
-// PostgreSQL one (later); both must pass the shared contract suite in package store.
+// Waiting reports whether the session is still in the lobby.
+func (s Session) Waiting() bool { return s.AdmittedAt.IsZero() && s.DeniedAt.IsZero() }
+
+// Store keeps everything: the directory, boards and their op logs, access and the audit
+// log. Implementations: store/sqlite (default) and a PostgreSQL one (later); both must pass
+// the shared contract suite in package store.
 type Store interface {
+	DirectoryStore
+	BoardStore
+	AccessStore
+	AuditStore
+	Close() error
+}
+
+// DirectoryStore keeps organisations, teams, members and meetings.
+type DirectoryStore interface {
 	CreateOrganisation(ctx context.Context, o Organisation) error
 	Organisation(ctx context.Context, id string) (Organisation, error)
+	Organisations(ctx context.Context) ([]Organisation, error)
+	UpdateOrganisation(ctx context.Context, o Organisation) error
 
 	CreateTeam(ctx context.Context, t Team) error
 	Team(ctx context.Context, id string) (Team, error)
+	// TeamsOfUser lists the teams in which the user is a member, newest first.
+	TeamsOfUser(ctx context.Context, userID string) ([]Team, error)
 	AddMember(ctx context.Context, m Member) error
+	Member(ctx context.Context, id string) (Member, error)
 	Members(ctx context.Context, teamID string) ([]Member, error)
+	// SetMemberRole changes one member's role (the coordinator handing over).
+	SetMemberRole(ctx context.Context, memberID string, role Role) error
 
 	CreateMeeting(ctx context.Context, m Meeting) error
 	Meeting(ctx context.Context, id string) (Meeting, error)
+	// MeetingsOfTeam lists a team's meetings by scheduled time.
+	MeetingsOfTeam(ctx context.Context, teamID string) ([]Meeting, error)
+	SetCofacilitator(ctx context.Context, meetingID, memberID string) error
+}
 
-	CreateInvite(ctx context.Context, inv Invite) error
-	// InviteByHash returns a valid (unexpired) invite; anything else is ErrNotFound.
-	InviteByHash(ctx context.Context, hash []byte, now time.Time) (Invite, error)
-
-	CreateSession(ctx context.Context, s Session) error
-	// SessionByHash returns a valid (unexpired) session; anything else is ErrNotFound.
-	SessionByHash(ctx context.Context, hash []byte, now time.Time) (Session, error)
-	DeleteSession(ctx context.Context, hash []byte) error
-
+// BoardStore keeps each meeting's board: the op log and the current entities.
+type BoardStore interface {
 	// LoadBoard reads a meeting's board at its latest seq.
 	LoadBoard(ctx context.Context, meetingID string) (*Board, error)
 	// Commit durably writes one applied change in one transaction: it advances the
 	// meeting's seq from ch.Seq-1 to ch.Seq (ErrSeqConflict otherwise), appends the op to
-	// the log (ErrDuplicateCID if its cid is taken) and stores the entity's new version.
-	// When Commit returns nil the change survives a crash or power loss.
+	// the log (ErrDuplicateCID if its cid is taken), stores the entity's new version and
+	// writes the edit's audit row. When Commit returns nil the change survives a crash
+	// or power loss.
 	Commit(ctx context.Context, meetingID string, ch Change) error
 	// SeqByCID returns the seq of a stored op by its client id, or ErrNotFound.
 	SeqByCID(ctx context.Context, meetingID, cid string) (int64, error)
 	// ChangesSince returns up to limit changes with seq > since, in seq order.
 	ChangesSince(ctx context.Context, meetingID string, since int64, limit int) ([]Change, error)
+}
 
-	Close() error
+// AccessStore keeps accounts, sessions, links, lobby admissions, removals and consents.
+type AccessStore interface {
+	CreateUser(ctx context.Context, u User) error // ErrExists for a taken e-mail
+	User(ctx context.Context, id string) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	Users(ctx context.Context) ([]User, error)
+	// UpdateUser writes every field of u but its id, e-mail and creation time.
+	UpdateUser(ctx context.Context, u User) error
+	CountAdmins(ctx context.Context) (int, error)
+
+	CreateUserSession(ctx context.Context, s UserSession) error
+	// UserSessionByHash returns a session that has not passed its absolute expiry.
+	UserSessionByHash(ctx context.Context, hash []byte, now time.Time) (UserSession, error)
+	TouchUserSession(ctx context.Context, hash []byte, now time.Time) error
+	DeleteUserSession(ctx context.Context, hash []byte) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+
+	CreateAccountToken(ctx context.Context, t AccountToken) error
+	// UseAccountToken marks a valid, unused token of the purpose used and returns it, in
+	// one step, so a token works once even when two requests race.
+	UseAccountToken(ctx context.Context, hash []byte, purpose TokenPurpose, now time.Time) (AccountToken, error)
+	// AccountToken returns a valid, unused token without using it (to show a form).
+	AccountToken(ctx context.Context, hash []byte, purpose TokenPurpose, now time.Time) (AccountToken, error)
+
+	CreateInvite(ctx context.Context, inv Invite) error
+	// InviteByHash returns a valid (unexpired, unrevoked) invite; anything else is
+	// ErrNotFound.
+	InviteByHash(ctx context.Context, hash []byte, now time.Time) (Invite, error)
+	// Invites lists a meeting's unexpired invites (their hashes, for expiry display).
+	Invites(ctx context.Context, meetingID string, now time.Time) ([]Invite, error)
+	// RevokeInvites deletes every invite of one member to one meeting.
+	RevokeInvites(ctx context.Context, meetingID, memberID string) error
+
+	CreateSession(ctx context.Context, s Session) error
+	// SessionByHash returns a valid (unexpired) session; anything else is ErrNotFound.
+	SessionByHash(ctx context.Context, hash []byte, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteSessions ends every session of one member in one meeting.
+	DeleteSessions(ctx context.Context, meetingID, memberID string) error
+	// Admit lets a waiting session in (admit) or turns it away; ErrNotFound if it is
+	// gone or no longer waiting.
+	Admit(ctx context.Context, hash []byte, admit bool, at time.Time) error
+
+	RemoveFromMeeting(ctx context.Context, r Removal) error
+	// Readmit lifts a removal (the coordinator invites the member again).
+	Readmit(ctx context.Context, meetingID, memberID string) error
+	Removed(ctx context.Context, meetingID string) (map[string]Removal, error)
+
+	CreateConsent(ctx context.Context, c Consent) error
+	// WithdrawConsent marks a consent withdrawn; ErrNotFound if there is none in force.
+	WithdrawConsent(ctx context.Context, id, by string, at time.Time) error
+	Consents(ctx context.Context, teamID string) ([]Consent, error)
+}
+
+// AuditStore keeps the append-only audit log. Nothing can change or delete a row.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
 // LoadDirectory assembles the directory of a meeting's team: the team, its members and

@@ -33,6 +33,14 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"DuplicateCID", testDuplicateCID},
 		{"ChangesSince", testChangesSince},
 		{"ConcurrentMeetings", testConcurrentMeetings},
+		{"DirectoryChanges", testDirectoryChanges},
+		{"Users", testUsers},
+		{"UserSessions", testUserSessions},
+		{"AccountTokens", testAccountTokens},
+		{"InvitesAndSessions", testInvitesAndSessions},
+		{"Removals", testRemovals},
+		{"Consents", testConsents},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 	"github.com/barnteam/barnteam/server/board"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -172,9 +173,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
+// Times are stored as Unix milliseconds; 0 stands for "not set" (the zero time.Time).
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
 
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
 
 func notFound(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
@@ -183,108 +195,36 @@ func notFound(err error) error {
 	return err
 }
 
-func (s *Store) CreateOrganisation(ctx context.Context, o board.Organisation) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO organisations(id, name, huvudman) VALUES (?, ?, ?)`, o.ID, o.Name, string(o.Huvudman))
-	return err
-}
-
-func (s *Store) Organisation(ctx context.Context, id string) (board.Organisation, error) {
-	var o board.Organisation
-	err := s.r.QueryRowContext(ctx, `SELECT id, name, huvudman FROM organisations WHERE id = ?`, id).Scan(&o.ID, &o.Name, &o.Huvudman)
-	return o, notFound(err)
-}
-
-func (s *Store) CreateTeam(ctx context.Context, t board.Team) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO teams(id, child_first_name, child_birth_year, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.ID, t.ChildFirstName, t.ChildBirthYear, t.Reason, ms(t.CreatedAt))
-	return err
-}
-
-func (s *Store) Team(ctx context.Context, id string) (board.Team, error) {
-	var t board.Team
-	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, child_first_name, child_birth_year, reason, created_at FROM teams WHERE id = ?`, id).
-		Scan(&t.ID, &t.ChildFirstName, &t.ChildBirthYear, &t.Reason, &created)
-	t.CreatedAt = fromMS(created)
-	return t, notFound(err)
-}
-
-func (s *Store) AddMember(ctx context.Context, m board.Member) error {
-	var org any
-	if m.OrgID != "" {
-		org = m.OrgID
+// exists maps a uniqueness violation to board.ErrExists.
+func exists(err error) error {
+	var e interface{ Code() int }
+	if errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return board.ErrExists
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO members(id, team_id, name, role, org_id, title, discoverer, lang, position)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM members WHERE team_id = ?))`,
-		m.ID, m.TeamID, m.Name, string(m.Role), org, m.Title, m.Discoverer, m.Lang, m.TeamID)
 	return err
 }
 
-func (s *Store) Members(ctx context.Context, teamID string) ([]board.Member, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, team_id, name, role, coalesce(org_id, ''), title, discoverer, lang FROM members WHERE team_id = ? ORDER BY position`, teamID)
+// affected turns "no row changed" into board.ErrNotFound.
+func affected(res sql.Result, err error) error {
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer rows.Close()
-	var out []board.Member
-	for rows.Next() {
-		var m board.Member
-		if err := rows.Scan(&m.ID, &m.TeamID, &m.Name, &m.Role, &m.OrgID, &m.Title, &m.Discoverer, &m.Lang); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
 	}
-	return out, rows.Err()
+	if n == 0 {
+		return board.ErrNotFound
+	}
+	return nil
 }
 
-func (s *Store) CreateMeeting(ctx context.Context, m board.Meeting) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO meetings(id, team_id, title, scheduled_at, epoch) VALUES (?, ?, ?, ?, ?)`,
-		m.ID, m.TeamID, m.Title, ms(m.ScheduledAt), m.Epoch)
-	return err
-}
-
-func (s *Store) Meeting(ctx context.Context, id string) (board.Meeting, error) {
-	var m board.Meeting
-	var at int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, team_id, title, scheduled_at, epoch FROM meetings WHERE id = ?`, id).
-		Scan(&m.ID, &m.TeamID, &m.Title, &at, &m.Epoch)
-	m.ScheduledAt = fromMS(at)
-	return m, notFound(err)
-}
-
-func (s *Store) CreateInvite(ctx context.Context, inv board.Invite) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO invites(token_hash, member_id, meeting_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		inv.TokenHash, inv.MemberID, inv.MeetingID, ms(inv.CreatedAt), ms(inv.ExpiresAt))
-	return err
-}
-
-func (s *Store) InviteByHash(ctx context.Context, hash []byte, now time.Time) (board.Invite, error) {
-	var inv board.Invite
-	var created, expires int64
-	err := s.r.QueryRowContext(ctx, `SELECT token_hash, member_id, meeting_id, created_at, expires_at FROM invites WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)).
-		Scan(&inv.TokenHash, &inv.MemberID, &inv.MeetingID, &created, &expires)
-	inv.CreatedAt, inv.ExpiresAt = fromMS(created), fromMS(expires)
-	return inv, notFound(err)
-}
-
-func (s *Store) CreateSession(ctx context.Context, ss board.Session) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions(token_hash, member_id, meeting_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		ss.TokenHash, ss.MemberID, ss.MeetingID, ms(ss.CreatedAt), ms(ss.ExpiresAt))
-	return err
-}
-
-func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time) (board.Session, error) {
-	var ss board.Session
-	var created, expires int64
-	err := s.r.QueryRowContext(ctx, `SELECT token_hash, member_id, meeting_id, created_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)).
-		Scan(&ss.TokenHash, &ss.MemberID, &ss.MeetingID, &created, &expires)
-	ss.CreatedAt, ss.ExpiresAt = fromMS(created), fromMS(expires)
-	return ss, notFound(err)
-}
-
-func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash)
-	return err
+// nullable stores "" as NULL, for optional foreign keys.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // LoadBoard reads the meeting row and every entity in one read transaction, so the board
@@ -354,13 +294,22 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	if dup > 0 {
 		return board.ErrDuplicateCID
 	}
+	now := time.Now()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		meetingID, seq, ch.CID, ch.Actor, string(change), ms(time.Now())); err != nil {
+		meetingID, seq, ch.CID, ch.Actor, string(change), ms(now)); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO entities(meeting_id, kind, id, data, seq) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (meeting_id, kind, id) DO UPDATE SET data = excluded.data, seq = excluded.seq`,
 		meetingID, string(ref.Kind), id, string(entity), seq); err != nil {
+		return err
+	}
+	// The edit's audit row, in the same transaction: who (with their organisation as it
+	// is now), which child, and the op by its seq. Never the content.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log(at, user_id, member_id, actor_name, org_id, org_name, action, team_id, meeting_id, target)
+		SELECT ?, coalesce(m.user_id, ''), coalesce(m.id, ?), coalesce(m.name, ''), coalesce(m.org_id, ''), coalesce(o.name, ''), ?, mt.team_id, mt.id, ?
+		FROM meetings mt LEFT JOIN members m ON m.id = ? LEFT JOIN organisations o ON o.id = m.org_id WHERE mt.id = ?`,
+		ms(now), ch.Actor, string(board.AuditEdit), ch.AuditTarget(), ch.Actor, meetingID); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -2,8 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/store"
@@ -61,5 +64,30 @@ func TestReopen(t *testing.T) {
 	}
 	if b.Seq != 1 || b.Agenda["a1"] == nil || b.Agenda["a1"].Title.Value != "Inledning" {
 		t.Fatalf("after reopen: seq %d, agenda %+v", b.Seq, b.Agenda)
+	}
+}
+
+// TestAuditLogIsAppendOnly: the database itself refuses to change or delete audit rows,
+// whatever code runs against it.
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "barnteam.db")
+	s := open(t, path)
+	defer s.Close()
+	if err := s.AppendAudit(context.Background(), board.AuditEntry{At: time.Now(), Action: board.AuditLogin, ActorName: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`UPDATE audit_log SET actor_name = 'B'`, `DELETE FROM audit_log`} {
+		if _, err := db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err %v, want the append-only refusal", q, err)
+		}
+	}
+	rows, err := s.Audit(context.Background(), board.AuditFilter{})
+	if err != nil || len(rows) != 1 || rows[0].ActorName != "A" {
+		t.Errorf("audit after the attempts: %+v, %v", rows, err)
 	}
 }
