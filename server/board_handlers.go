@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -18,108 +19,201 @@ import (
 	"github.com/barnteam/barnteam/server/secret"
 )
 
-// SessionTTL is how long a join link's session lasts.
-const SessionTTL = 12 * time.Hour
+// The board pages: who may see a meeting and as whom (roomAccess), the board itself, the
+// lobby page for those not let in yet, the WebSocket and the no-JavaScript form path.
 
-// sessionCookie names the cookie of one member's session. One cookie per member lets a
-// browser hold several people at once (the demo's three windows; later, a device handed
-// over to the child) without one identity replacing another.
-func (s *Server) sessionCookie(memberID string) string {
-	if s.secure {
-		return "__Host-bt-" + memberID
-	}
-	return "bt-" + memberID
-}
-
-// join turns a personal invite link into a session and redirects to the board, so the
-// token leaves the address bar at once. Unknown, expired and revoked links all get the
-// same 404. No Referer ever carries the token (Referrer-Policy: no-referrer).
-func (s *Server) join(c echo.Context) error {
-	token := c.Param("token")
-	if len(token) < 20 || len(token) > 100 {
-		return echo.ErrNotFound
-	}
-	ctx := c.Request().Context()
-	now := time.Now()
-	inv, err := s.cfg.Store.InviteByHash(ctx, secret.Hash(token), now)
-	if errors.Is(err, board.ErrNotFound) {
-		return echo.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	stoken, shash := secret.NewToken()
-	ss := board.Session{TokenHash: shash, MemberID: inv.MemberID, MeetingID: inv.MeetingID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if err := s.cfg.Store.CreateSession(ctx, ss); err != nil {
-		return err
-	}
-	c.SetCookie(&http.Cookie{
-		Name: s.sessionCookie(inv.MemberID), Value: stoken, Path: "/",
-		Expires: ss.ExpiresAt, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-	})
-	return c.Redirect(http.StatusSeeOther, boardPath(inv.MeetingID, inv.MemberID))
-}
+// GuestSessionTTL is how long a personal link's session lasts: a meeting day.
+const GuestSessionTTL = 12 * time.Hour
 
 func boardPath(meetingID, memberID string) string {
 	return "/b/" + meetingID + "/" + memberID + "/"
 }
 
-// participant checks the session cookie of the member in the URL and returns who they are.
-// Anything wrong is a plain 404, so URLs reveal nothing.
-func (s *Server) participant(c echo.Context) (realtime.Participant, *board.Directory, error) {
+// roomAccess is what one request may see of one meeting, and as whom. Exactly one of
+// User and Session is set. When Lobby is set the person waits and sees no board content.
+type roomAccess struct {
+	Dir     *board.Directory
+	Member  board.Member
+	User    *board.User
+	Session *board.Session
+	Lobby   *realtime.LobbyEntry
+	Denied  bool // turned away from the lobby
+	Removed bool // taken out of the meeting by the coordinator
+	Lang    string
+}
+
+// Admitted reports whether the person may see the board.
+func (a *roomAccess) Admitted() bool { return a.Lobby == nil && !a.Denied && !a.Removed }
+
+// Participant is the realtime identity of the access.
+func (a *roomAccess) Participant() realtime.Participant {
+	p := realtime.Participant{Member: a.Member, Lang: a.Lang, View: "board", Lobby: a.Lobby}
+	if a.User != nil {
+		p.UserID = a.User.ID
+	}
+	if a.Session != nil {
+		p.GuestSession = string(a.Session.TokenHash)
+		p.Expires = a.Session.ExpiresAt
+	}
+	return p
+}
+
+// roomAccess works out who the request is for the meeting and member in its path: a
+// guest session for that member, or the signed-in staff user whose member it is. Anything
+// else is the same plain 404, so addresses reveal nothing.
+func (s *Server) roomAccess(c echo.Context) (*roomAccess, error) {
 	meetingID, memberID := c.Param("meeting"), c.Param("member")
 	if !board.ValidID(meetingID) || !board.ValidID(memberID) {
-		return realtime.Participant{}, nil, echo.ErrNotFound
-	}
-	ck, err := c.Cookie(s.sessionCookie(memberID))
-	if err != nil || len(ck.Value) > 100 {
-		return realtime.Participant{}, nil, echo.ErrNotFound
+		return nil, echo.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	ss, err := s.cfg.Store.SessionByHash(ctx, secret.Hash(ck.Value), time.Now())
-	if err != nil || ss.MemberID != memberID || ss.MeetingID != meetingID {
-		if err != nil && !errors.Is(err, board.ErrNotFound) {
-			return realtime.Participant{}, nil, err
-		}
-		return realtime.Participant{}, nil, echo.ErrNotFound
-	}
 	dir, err := s.hub.Directory(ctx, meetingID)
+	if errors.Is(err, board.ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
 	if err != nil {
-		return realtime.Participant{}, nil, err
+		return nil, err
 	}
 	me, ok := dir.Member(memberID)
 	if !ok {
-		return realtime.Participant{}, nil, echo.ErrNotFound
+		return nil, echo.ErrNotFound
 	}
-	p := s.printer(c, me.Lang)
-	return realtime.Participant{Member: me, Lang: p.Lang, View: "board"}, dir, nil
+	a := &roomAccess{Dir: dir, Member: me}
+	if token := s.cookie(c, "bt-"+memberID); token != "" {
+		ss, err := s.cfg.Store.SessionByHash(ctx, secret.Hash(token), s.cfg.Now())
+		switch {
+		case err == nil && ss.MemberID == memberID && ss.MeetingID == meetingID:
+			a.Session = &ss
+		case err != nil && !errors.Is(err, board.ErrNotFound):
+			return nil, err
+		}
+	}
+	if u := currentUser(c); a.Session == nil && u != nil && me.UserID != "" && me.UserID == u.ID {
+		a.User = u
+	}
+	if a.Session == nil && a.User == nil {
+		return nil, echo.ErrNotFound
+	}
+	removed, err := s.cfg.Store.Removed(ctx, meetingID)
+	if err != nil {
+		return nil, err
+	}
+	_, a.Removed = removed[memberID]
+	if a.Session != nil {
+		a.Denied = !a.Session.DeniedAt.IsZero()
+		if a.Session.Waiting() {
+			a.Lobby = &realtime.LobbyEntry{Key: hex.EncodeToString(a.Session.TokenHash), Member: me, Reason: realtime.ReasonAdmission}
+		}
+	}
+	if a.Lobby == nil && board.NeedsConsent(me) {
+		covered, err := s.coveredOrgs(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		if !covered[me.OrgID] {
+			a.Lobby = &realtime.LobbyEntry{Key: "member:" + me.ID, Member: me, Reason: realtime.ReasonConsent}
+		}
+	}
+	if a.Lobby != nil {
+		if o, ok := dir.Org(me.OrgID); ok {
+			a.Lobby.OrgName = o.Name
+		}
+	}
+	a.Lang = s.printer(c, me.Lang).Lang
+	return a, nil
 }
 
-// boardPage renders the whole board as it is now, with the seq it shows; the client then
-// connects with since=seq.
+// stockholm is the time zone of consent dates and of times shown to people.
+var stockholm = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		panic(err) // time/tzdata is embedded (tzdata.go), so this cannot fail
+	}
+	return loc
+}()
+
+// today is the civil date in Sweden.
+func (s *Server) today() string { return s.cfg.Now().In(stockholm).Format(time.DateOnly) }
+
+// coveredOrgs are the organisations valid consent covers today in a meeting's team.
+func (s *Server) coveredOrgs(ctx context.Context, dir *board.Directory) (map[string]bool, error) {
+	consents, err := s.cfg.Store.Consents(ctx, dir.Team.ID)
+	if err != nil {
+		return nil, err
+	}
+	return board.CoveredOrgs(consents, dir.Members, s.today()), nil
+}
+
+// audit writes an audit row about a meeting on behalf of the person of a roomAccess.
+func (s *Server) auditRoom(ctx context.Context, a *roomAccess, action board.AuditAction, target string) error {
+	e := board.AuditEntry{At: s.cfg.Now(), MemberID: a.Member.ID, ActorName: a.Member.Name, OrgID: a.Member.OrgID,
+		Action: action, TeamID: a.Dir.Team.ID, MeetingID: a.Dir.Meeting.ID, Target: target}
+	if o, ok := a.Dir.Org(a.Member.OrgID); ok {
+		e.OrgName = o.Name
+	}
+	if a.User != nil {
+		e.UserID = a.User.ID
+	}
+	return s.cfg.Store.AppendAudit(ctx, e)
+}
+
+// boardPage renders the board as it is now with the seq it shows (the client then
+// connects with since=seq), or the lobby, turned-away or removed page.
 func (s *Server) boardPage(c echo.Context) error {
-	return s.renderBoard(c, http.StatusOK, "", "", "")
+	a, err := s.roomAccess(c)
+	if err != nil {
+		return err
+	}
+	if !a.Admitted() {
+		return s.renderOutside(c, a)
+	}
+	if err := s.auditRoom(c.Request().Context(), a, board.AuditView, "page"); err != nil {
+		return err
+	}
+	return s.renderBoard(c, a, http.StatusOK, "", "", "")
 }
 
-func (s *Server) renderBoard(c echo.Context, code int, flash, flashKind, flashText string) error {
-	part, dir, err := s.participant(c)
-	if err != nil {
-		return err
+type outsidePage struct {
+	Member  board.Member
+	Child   string
+	WSPath  string
+	Reason  string
+	Denied  bool
+	Removed bool
+}
+
+// renderOutside is the page for someone not (or no longer) let in. It holds no board
+// content: the child's first name and the person's own name, nothing else.
+func (s *Server) renderOutside(c echo.Context, a *roomAccess) error {
+	p := s.cfg.Catalog.Printer(a.Lang)
+	page := outsidePage{Member: a.Member, Child: a.Dir.Team.ChildFirstName, Denied: a.Denied, Removed: a.Removed}
+	code := http.StatusForbidden
+	title := p.T("lobby.removed_title")
+	script := ""
+	switch {
+	case a.Removed:
+	case a.Denied:
+		title = p.T("lobby.denied_title")
+	default:
+		code, title, script = http.StatusOK, p.T("lobby.title"), "js/lobby.js"
+		page.Reason = a.Lobby.Reason
+		page.WSPath = boardPath(a.Dir.Meeting.ID, a.Member.ID) + "ws"
 	}
+	return s.render(c, code, "lobby", pageData{P: p, Title: title, Script: script, Page: page})
+}
+
+func (s *Server) renderBoard(c echo.Context, a *roomAccess, code int, flash, flashKind, flashText string) error {
 	ctx := c.Request().Context()
-	meeting, err := s.cfg.Store.Meeting(ctx, c.Param("meeting"))
+	meeting := a.Dir.Meeting
+	frags, seq, epoch, err := s.hub.Render(ctx, meeting.ID, a.Participant())
 	if err != nil {
 		return err
 	}
-	frags, seq, epoch, err := s.hub.Render(ctx, meeting.ID, part.Variant())
-	if err != nil {
-		return err
-	}
-	p := s.cfg.Catalog.Printer(part.Lang)
+	p := s.cfg.Catalog.Printer(a.Lang)
 	data := pageData{
 		P: p, Title: meeting.Title, Script: "js/board.js",
-		Meeting: meeting, Dir: dir, Me: part.Member, Seq: seq, Epoch: epoch,
-		WSPath: boardPath(meeting.ID, part.Member.ID) + "ws",
+		Meeting: meeting, Dir: a.Dir, Me: a.Member, Seq: seq, Epoch: epoch,
+		WSPath: boardPath(meeting.ID, a.Member.ID) + "ws",
 		Frags:  map[string]any{},
 		Flash:  flash, FlashKind: flashKind, FlashText: flashText,
 	}
@@ -137,25 +231,28 @@ func (s *Server) renderBoard(c echo.Context, code int, flash, flashKind, flashTe
 // formOp applies an op posted by a plain HTML form (the board works without JavaScript),
 // then redirects back to the board (post/redirect/get).
 func (s *Server) formOp(c echo.Context) error {
-	part, _, err := s.participant(c)
+	a, err := s.roomAccess(c)
 	if err != nil {
 		return err
+	}
+	if !a.Admitted() {
+		return s.renderOutside(c, a)
 	}
 	if err := c.Request().ParseForm(); err != nil {
 		return echo.ErrBadRequest
 	}
 	op, err := opFromForm(c.Request().PostForm)
-	p := s.cfg.Catalog.Printer(part.Lang)
+	p := s.cfg.Catalog.Printer(a.Lang)
 	if err != nil {
 		var be *board.Error
 		if errors.As(err, &be) {
-			return s.renderBoard(c, http.StatusUnprocessableEntity, p.T(be.Key, be.Args...), "error", "")
+			return s.renderBoard(c, a, http.StatusUnprocessableEntity, p.T(be.Key, be.Args...), "error", "")
 		}
 		return echo.ErrBadRequest
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 15*time.Second)
 	defer cancel()
-	res := s.hub.Submit(ctx, c.Param("meeting"), part, op)
+	res := s.hub.Submit(ctx, a.Dir.Meeting.ID, a.Participant(), op)
 	switch {
 	case res.Reject != nil:
 		// Keep what the person typed: show it with the message.
@@ -163,11 +260,11 @@ func (s *Server) formOp(c echo.Context) error {
 		if op.Kind != board.OpSet {
 			text = ""
 		}
-		return s.renderBoard(c, http.StatusUnprocessableEntity, p.T(res.Reject.Key, res.Reject.Args...), "error", text)
+		return s.renderBoard(c, a, http.StatusUnprocessableEntity, p.T(res.Reject.Key, res.Reject.Args...), "error", text)
 	case res.Err != nil:
-		return s.renderBoard(c, http.StatusServiceUnavailable, p.T("op.unavailable"), "error", c.Request().PostForm.Get("value"))
+		return s.renderBoard(c, a, http.StatusServiceUnavailable, p.T("op.unavailable"), "error", c.Request().PostForm.Get("value"))
 	}
-	return c.Redirect(http.StatusSeeOther, boardPath(c.Param("meeting"), part.Member.ID)+anchorFor(op.Ref()))
+	return c.Redirect(http.StatusSeeOther, boardPath(a.Dir.Meeting.ID, a.Member.ID)+anchorFor(op.Ref()))
 }
 
 // anchorFor is the element to return to after a form post.
@@ -249,21 +346,34 @@ func opFromForm(f map[string][]string) (board.Op, error) {
 	return op, nil
 }
 
-// websocket upgrades to the live board. Accept checks the Origin against the request's
-// host (and the public base URL's host); the session cookie says who this is.
+// websocket upgrades to the live board, or to the lobby for someone not let in yet.
+// Accept checks the Origin against the request's host (and the public base URL's host);
+// the session says who this is.
 func (s *Server) websocket(c echo.Context) error {
-	part, _, err := s.participant(c)
+	a, err := s.roomAccess(c)
 	if err != nil {
 		return err
+	}
+	if a.Denied || a.Removed {
+		return echo.ErrForbidden
 	}
 	since, err := strconv.ParseInt(c.QueryParam("since"), 10, 64)
 	if err != nil {
 		since = -1
 	}
+	if a.Admitted() {
+		if err := s.auditRoom(c.Request().Context(), a, board.AuditView, "live"); err != nil {
+			return err
+		}
+	}
 	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
 		return nil // Accept has written the error response
 	}
-	s.hub.Serve(c.Request().Context(), ws, c.Param("meeting"), part, since, c.QueryParam("epoch"))
+	p := a.Participant()
+	if token, _ := c.Get(ctxStaffToken).(string); a.User != nil && token != "" {
+		p.StaffSession = string(secret.Hash(token))
+	}
+	s.hub.Serve(c.Request().Context(), ws, a.Dir.Meeting.ID, p, since, c.QueryParam("epoch"))
 	return nil
 }

@@ -428,6 +428,31 @@ func (r boardRenderer) Presence(lang string, d *board.Directory, people []realti
 	return []realtime.Fragment{{Target: "presence", HTML: buf.String()}}, nil
 }
 
+// controlData is the data of the room-control region.
+type controlData struct {
+	P       i18n.Printer
+	D       *board.Directory
+	Waiting []realtime.LobbyEntry
+	// Staff are the members who can take the lead: professionals with an account.
+	Staff []board.Member
+}
+
+// Lobby renders the region from which the meeting's leader runs the room: who waits in
+// the lobby, who is in the team, the co-facilitator and the hand-over.
+func (r boardRenderer) Lobby(lang string, d *board.Directory, waiting []realtime.LobbyEntry) ([]realtime.Fragment, error) {
+	data := controlData{P: r.v.cat.Printer(lang), D: d, Waiting: waiting}
+	for _, m := range d.Members {
+		if m.Role.IsStaff() && m.Role != board.RoleCoordinator && m.UserID != "" {
+			data.Staff = append(data.Staff, m)
+		}
+	}
+	var buf bytes.Buffer
+	if err := r.v.base.ExecuteTemplate(&buf, "room-control", data); err != nil {
+		return nil, err
+	}
+	return []realtime.Fragment{{Target: "room-control", HTML: buf.String()}}, nil
+}
+
 // Message looks up a refusal message.
 func (r boardRenderer) Message(lang, key string, args ...any) string {
 	return r.v.cat.T(lang, key, args...)

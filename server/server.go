@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/barnteam/barnteam/server/accounts"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/i18n"
 	"github.com/barnteam/barnteam/server/realtime"
@@ -35,18 +36,21 @@ type Config struct {
 	Catalog *i18n.Catalog
 	Log     *slog.Logger
 	Hub     realtime.Options
+	// Now is the clock (tests move it); nil means time.Now.
+	Now func() time.Time
 }
 
 // Server serves pages, the live board and static assets.
 type Server struct {
-	cfg     Config
-	base    *url.URL
-	echo    *echo.Echo
-	hub     *realtime.Hub
-	views   *views
-	assets  string // content hash prefix of static assets
-	secure  bool   // cookies get Secure and the __Host- prefix
-	origins []string
+	cfg      Config
+	accounts *accounts.Service
+	base     *url.URL
+	echo     *echo.Echo
+	hub      *realtime.Hub
+	views    *views
+	assets   string // content hash prefix of static assets
+	secure   bool   // cookies get Secure and the __Host- prefix
+	origins  []string
 }
 
 // New builds a server.
@@ -58,7 +62,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Server{cfg: cfg, base: base}
+	if s.accounts, err = accounts.New(cfg.Store, cfg.BaseURL, cfg.Now); err != nil {
+		return nil, err
+	}
 	// Browsers accept Secure cookies on http://localhost, so development keeps the
 	// __Host- prefix too; only plain http on another host goes without it.
 	s.secure = base.Scheme == "https" || isLoopback(base.Hostname())
@@ -85,6 +95,9 @@ func isLoopback(host string) bool {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
+// Accounts returns the staff sign-in service (the setup link at start, for one).
+func (s *Server) Accounts() *accounts.Service { return s.accounts }
+
 // Hub returns the live board hub.
 func (s *Server) Hub() *realtime.Hub { return s.hub }
 
@@ -107,16 +120,46 @@ func (s *Server) routes() *echo.Echo {
 		Skipper:   func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/ws") },
 	}))
 	e.Use(echo.WrapMiddleware(crossOrigin().Handler))
+	// No forwarding header is trusted: behind a reverse proxy the proxy's address is the
+	// client's, until deployment configuration says otherwise.
+	e.IPExtractor = echo.ExtractIPDirect()
 
-	e.GET("/", s.home)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", s.metrics)
 	e.GET("/static/:hash/*", s.static)
-	e.GET("/j/:token", s.join)
-	e.GET("/b/:meeting/:member/", s.boardPage)
-	e.POST("/b/:meeting/:member/op", s.formOp)
-	e.GET("/b/:meeting/:member/ws", s.websocket)
+
+	// Everything below knows the signed-in staff user, if any.
+	g := e.Group("", s.loadUser)
+	g.GET("/", s.home)
+
+	// Staff sign-in.
+	g.GET("/login", s.loginForm)
+	g.POST("/login", s.login)
+	g.POST("/logout", s.logout)
+	g.GET("/a/:token", s.accountLink)
+	g.GET("/account/link", s.accountLinkForm)
+	g.POST("/account/link", s.accountLinkSubmit)
+	g.GET("/account/password", s.passwordForm, s.requireUser)
+	g.POST("/account/password", s.passwordSubmit, s.requireUser)
+
+	// Personal links and the lobby.
+	g.GET("/j/:token", s.inviteLink)
+	g.GET("/join", s.joinForm)
+	g.POST("/join", s.joinConfirm)
+	g.GET("/join/not-me", s.joinNotMe)
+
+	// One meeting's board, as one member.
+	g.GET("/b/:meeting/:member/", s.boardPage)
+	g.POST("/b/:meeting/:member/op", s.formOp)
+	g.GET("/b/:meeting/:member/ws", s.websocket)
+	g.POST("/b/:meeting/:member/lobby", s.lobbyDecision)
+	g.POST("/b/:meeting/:member/remove", s.removeMember)
+	g.POST("/b/:meeting/:member/cofacilitator", s.setCofacilitator)
+	g.POST("/b/:meeting/:member/handover", s.handover)
+
+	s.teamRoutes(g)
+	s.adminRoutes(g)
 	return e
 }
 
@@ -209,7 +252,11 @@ type pageData struct {
 	Message   string
 	Script    string
 	Languages []string
-	NoScript  bool
+	// User is the signed-in staff member, for the navigation; nil for guests.
+	User *board.User
+	// Page is the page's own data.
+	Page     any
+	NoScript bool
 
 	// Board page.
 	Meeting   board.Meeting
@@ -228,6 +275,9 @@ type pageData struct {
 func (s *Server) render(c echo.Context, code int, page string, data pageData) error {
 	if data.Languages == nil {
 		data.Languages = s.cfg.Catalog.Languages()
+	}
+	if data.User == nil {
+		data.User = currentUser(c)
 	}
 	var buf bytes.Buffer
 	if err := s.views.page(&buf, page, data); err != nil {
@@ -255,6 +305,9 @@ func (s *Server) printer(c echo.Context, memberLang string) i18n.Printer {
 }
 
 func (s *Server) home(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/teams")
+	}
 	p := s.printer(c, "")
 	return s.render(c, http.StatusOK, "home", pageData{P: p, Title: p.T("home.heading")})
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/barnteam/barnteam/server"
+	"github.com/barnteam/barnteam/server/accounts"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/i18n"
@@ -40,7 +41,12 @@ type Config struct {
 }
 
 func main() {
-	if err := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	args := os.Args[1:]
+	run := serve
+	if len(args) >= 2 && args[0] == "user" && args[1] == "add" {
+		run, args = userAdd, args[2:]
+	}
+	if err := run(args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "barnteam:", err)
 		os.Exit(1)
 	}
@@ -48,8 +54,7 @@ func main() {
 
 // parseConfig reads flags, each with an environment twin; a flag given on the command
 // line wins over the environment.
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("barnteam", flag.ContinueOnError)
+func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs.SetOutput(stderr)
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
@@ -76,8 +81,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	return c, nil
 }
 
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, getenv, stderr)
+// serve runs the server until SIGINT or SIGTERM.
+func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(flag.NewFlagSet("barnteam", flag.ContinueOnError), args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -102,11 +108,19 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	defer stop()
 
 	if cfg.Demo {
-		links, err := demo.Seed(ctx, store, cfg.BaseURL, time.Now())
+		res, err := demo.Seed(ctx, store, cfg.BaseURL, time.Now())
 		if err != nil {
 			return err
 		}
-		printLinks(stdout, cat, links)
+		printDemo(stdout, cat, res)
+	}
+	// With no administrator yet, a one-time link sets the first one up.
+	link, err := srv.Accounts().SetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	if link != "" {
+		fmt.Fprintf(stdout, "No administrator yet. Open this one-time link within 24 hours to create one:\n  %s\n", link)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -150,10 +164,50 @@ func openStore(cfg Config) (board.Store, error) {
 	return sqlite.Open(filepath.Join(cfg.DataDir, "barnteam.db"), sqlite.Options{})
 }
 
-func printLinks(w io.Writer, cat *i18n.Catalog, links []demo.Link) {
-	fmt.Fprintln(w, "Demo: one personal join link per member. Open each in its own browser window.")
-	for _, l := range links {
+func printDemo(w io.Writer, cat *i18n.Catalog, res demo.Result) {
+	fmt.Fprintln(w, "Demo: the Stödsamordnare signs in; everyone else joins with a personal link and waits")
+	fmt.Fprintln(w, "in the lobby until the Stödsamordnare lets them in. Use one browser window each.")
+	fmt.Fprintf(w, "  Stödsamordnare: %s  e-mail %s  password %s\n", res.LoginURL, res.Email, res.Password)
+	for _, l := range res.Links {
 		role := cat.T(i18n.Default, "role."+string(l.Member.Role))
 		fmt.Fprintf(w, "  %-14s %-22s %s\n", l.Member.Name, role, l.URL)
 	}
+}
+
+// userAdd is "barnteam user add": it creates a staff account and prints a one-time link
+// with which the person sets their own password (no password goes through a shell).
+func userAdd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("barnteam user add", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's e-mail address, their login (required)")
+	name := fs.String("name", "", "the user's name (required)")
+	org := fs.String("org", "", "the id of the user's organisation (verksamhet)")
+	title := fs.String("title", "", "the user's title, e.g. Kurator")
+	admin := fs.Bool("admin", false, "make the user an administrator")
+	cfg, err := parseConfig(fs, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := accounts.New(store, cfg.BaseURL, nil)
+	if err != nil {
+		return err
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	u, link, err := svc.AddUser(context.Background(), board.User{Email: *email, Name: *name, OrgID: *org, Title: *title, Admin: *admin}, accounts.Actor{User: board.User{Name: "barnteam user add"}})
+	var be *board.Error
+	if errors.As(err, &be) {
+		return errors.New(cat.T("en", be.Key, be.Args...))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Created %s <%s>. Give them this one-time link (valid %s) to set their password:\n  %s\n", u.Name, u.Email, accounts.PasswordLinkTTL, link)
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 // Directory is the read-only context an op is checked against: the team, its members and
 // their organisations. The room loads it; ops never change it.
 type Directory struct {
+	Meeting Meeting
 	Team    Team
 	Members []Member
 	Orgs    []Organisation

@@ -174,7 +174,7 @@ func LoadDirectory(ctx context.Context, s Store, meetingID string) (*Directory, 
 	if err != nil {
 		return nil, err
 	}
-	d := &Directory{Team: t, Members: members}
+	d := &Directory{Meeting: m, Team: t, Members: members}
 	seen := map[string]bool{}
 	for _, mem := range members {
 		if mem.OrgID == "" || seen[mem.OrgID] {

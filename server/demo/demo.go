@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/secret"
 )
@@ -31,6 +32,17 @@ type Link struct {
 	URL    string
 }
 
+// Result is what a newcomer needs: the coordinator's login and everyone's links.
+type Result struct {
+	LoginURL string
+	Email    string
+	Password string // a fresh one on every start: the demo's only secret, printed on purpose
+	Links    []Link
+}
+
+// CoordinatorEmail is the demo coordinator's login.
+const CoordinatorEmail = "maria.lind@demo.barnteam.se"
+
 var orgs = []board.Organisation{
 	{ID: "demo-skola", Name: "Solrosskolan", Huvudman: board.HuvudmanKommun},
 	{ID: "demo-elevhalsa", Name: "Elevhälsan, Solrosskolan", Huvudman: board.HuvudmanKommun},
@@ -39,7 +51,7 @@ var orgs = []board.Organisation{
 }
 
 var members = []board.Member{
-	{ID: "demo-coord", Name: "Maria Lind", Role: board.RoleCoordinator, OrgID: "demo-stod", Title: "Stödsamordnare", Lang: "sv"},
+	{ID: "demo-coord", Name: "Maria Lind", Role: board.RoleCoordinator, OrgID: "demo-stod", Title: "Stödsamordnare", Lang: "sv", UserID: "demo-user-coord"},
 	{ID: "demo-guardian1", Name: "Sara Nilsson", Role: board.RoleGuardian, Lang: "sv"},
 	{ID: "demo-guardian2", Name: "Ahmed Nilsson", Role: board.RoleGuardian, Lang: "en"},
 	{ID: "demo-teacher", Name: "Johan Berg", Role: board.RoleProfessional, OrgID: "demo-skola", Title: "Klasslärare", Discoverer: true, Lang: "sv"},
@@ -74,34 +86,45 @@ var content = []struct {
 }
 
 // Seed creates the demo team and meeting once (a database that already has them is left
-// as it is) and returns a fresh personal link for every member. Links are printed, never
-// stored: only their hashes are.
-func Seed(ctx context.Context, s board.Store, baseURL string, now time.Time) ([]Link, error) {
+// as it is), gives the demo coordinator's account a fresh password and makes a fresh
+// personal link for every member. Links and the password are printed, never stored: only
+// their hashes are.
+func Seed(ctx context.Context, s board.Store, baseURL string, now time.Time) (Result, error) {
+	var res Result
 	if _, err := s.Team(ctx, TeamID); errors.Is(err, board.ErrNotFound) {
 		if err := seedTeam(ctx, s, now); err != nil {
-			return nil, fmt.Errorf("seed demo: %w", err)
+			return res, fmt.Errorf("seed demo: %w", err)
 		}
 	} else if err != nil {
-		return nil, err
+		return res, err
 	}
 	base, err := url.Parse(baseURL)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
+	u, err := s.User(ctx, "demo-user-coord")
+	if err != nil {
+		return res, err
+	}
+	res.Password = secret.ID(20)
+	u.PasswordHash, u.Disabled, u.MustChangePassword = auth.Hash(res.Password), false, false
+	if err := s.UpdateUser(ctx, u); err != nil {
+		return res, err
+	}
+	res.Email, res.LoginURL = u.Email, base.JoinPath("login").String()
 	ms, err := s.Members(ctx, TeamID)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	links := make([]Link, 0, len(ms))
 	for _, m := range ms {
 		token, hash := secret.NewToken()
 		inv := board.Invite{TokenHash: hash, MemberID: m.ID, MeetingID: MeetingID, CreatedAt: now, ExpiresAt: now.Add(InviteTTL)}
 		if err := s.CreateInvite(ctx, inv); err != nil {
-			return nil, err
+			return res, err
 		}
-		links = append(links, Link{Member: m, URL: base.JoinPath("j", token).String()})
+		res.Links = append(res.Links, Link{Member: m, URL: base.JoinPath("j", token).String()})
 	}
-	return links, nil
+	return res, nil
 }
 
 func seedTeam(ctx context.Context, s board.Store, now time.Time) error {
@@ -118,9 +141,25 @@ func seedTeam(ctx context.Context, s board.Store, now time.Time) error {
 	if err := s.CreateTeam(ctx, team); err != nil {
 		return err
 	}
+	// The coordinator has an account; the others come in with their links.
+	if err := s.CreateUser(ctx, board.User{ID: "demo-user-coord", Email: CoordinatorEmail, Name: "Maria Lind", OrgID: "demo-stod",
+		Title: "Stödsamordnare", CreatedAt: now}); err != nil && !errors.Is(err, board.ErrExists) {
+		return err
+	}
 	for _, m := range members {
 		m.TeamID = TeamID
 		if err := s.AddMember(ctx, m); err != nil {
+			return err
+		}
+	}
+	// Both guardians have consented, in writing, to the coordination with every
+	// organisation in the team, for half a year.
+	today := now.Format(time.DateOnly)
+	for i, g := range []string{"demo-guardian1", "demo-guardian2"} {
+		c := board.Consent{ID: fmt.Sprintf("demo-consent-%d", i+1), TeamID: TeamID, GivenBy: g, OrgIDs: []string{"demo-skola", "demo-elevhalsa", "demo-ifo", "demo-stod"},
+			Purpose: "Samordning av stöd till Alva i barnteamet", ValidFrom: today, ValidTo: now.AddDate(0, 6, 0).Format(time.DateOnly),
+			Method: board.ConsentWritten, RecordedBy: "demo-user-coord", RecordedAt: now}
+		if err := s.CreateConsent(ctx, c); err != nil {
 			return err
 		}
 	}

@@ -1,5 +1,5 @@
 // Package i18n is the message catalog: every user-facing string goes through it. Messages
-// live in embedded JSON files, one per language (locales/*.json); a message is either a
+// live in embedded JSON files, one folder per language (locales/<lang>/*.json); a message is either a
 // string or an object of CLDR plural forms ("zero", "one", "two", "few", "many", "other")
 // chosen by the argument named "count". Placeholders are written {name}.
 //
@@ -21,7 +21,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed locales/*.json
+//go:embed locales
 var locales embed.FS
 
 // Default is the language used when nothing else matches, and the fallback for missing keys.
@@ -78,27 +78,45 @@ type Catalog struct {
 // Load reads the embedded catalogs.
 func Load() (*Catalog, error) { return LoadFS(locales, "locales") }
 
-// LoadFS reads every <lang>.json in dir of fsys. The default language must be present.
+// LoadFS reads every language folder in dir of fsys: dir/<lang>/*.json, merged (a key in
+// two files of one language is an error). Splitting a language into files by area keeps
+// each file readable. The default language must be present.
 func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
-	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	c := &Catalog{msgs: map[string]map[string]*message{}}
-	for _, name := range names {
-		lang := strings.TrimSuffix(path.Base(name), ".json")
-		if _, err := language.Parse(lang); err != nil {
-			return nil, fmt.Errorf("%s: not a language tag: %w", name, err)
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
 		}
-		b, err := fs.ReadFile(fsys, name)
+		lang := e.Name()
+		if _, err := language.Parse(lang); err != nil {
+			return nil, fmt.Errorf("%s: not a language tag: %w", lang, err)
+		}
+		files, err := fs.Glob(fsys, path.Join(dir, lang, "*.json"))
 		if err != nil {
 			return nil, err
 		}
-		var msgs map[string]*message
-		if err := json.Unmarshal(b, &msgs); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+		all := map[string]*message{}
+		for _, name := range files {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			var msgs map[string]*message
+			if err := json.Unmarshal(b, &msgs); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for k, m := range msgs {
+				if _, dup := all[k]; dup {
+					return nil, fmt.Errorf("%s: key %q is also in another file of %s", name, k, lang)
+				}
+				all[k] = m
+			}
 		}
-		c.msgs[lang] = msgs
+		c.msgs[lang] = all
 		c.langs = append(c.langs, lang)
 	}
 	if c.msgs[Default] == nil {

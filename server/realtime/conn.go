@@ -74,6 +74,11 @@ func (c *conn) kill(code websocket.StatusCode) {
 func (c *conn) run(ctx context.Context, since int64, epoch string) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if !c.p.Expires.IsZero() {
+		// The session ends while the socket is open: close it, saying why.
+		t := time.AfterFunc(time.Until(c.p.Expires), func() { c.kill(CloseUnauthorized) })
+		defer t.Stop()
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

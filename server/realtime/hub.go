@@ -28,11 +28,46 @@ type Participant struct {
 	Member board.Member
 	Lang   string
 	View   string
+
+	// How they came in, so that logging out, disabling an account or revoking a link can
+	// close exactly their connections: a staff account (UserID and the hash of the staff
+	// session) or a personal link (the hash of the guest session).
+	UserID       string
+	StaffSession string
+	GuestSession string
+	// Expires is when the session ends; the connection closes then (zero: never).
+	Expires time.Time
+
+	// Lobby is set for someone not let in yet: their connection gets lobby messages only,
+	// never any board content.
+	Lobby *LobbyEntry
 }
 
-// Variant returns the rendering variant of a participant.
-func (p Participant) Variant() Variant {
-	return Variant{Lang: p.Lang, Role: p.Member.Role, View: p.View, Perspective: board.OwnPerspective(p.actor())}
+// LobbyEntry is one person waiting in the lobby, as the coordinator sees them.
+type LobbyEntry struct {
+	// Key names the waiting session for the admit and turn-away forms: the hex of the
+	// guest session's hash, or "member:<id>" for staff kept out by missing consent.
+	Key     string
+	Member  board.Member
+	OrgName string
+	// Reason is ReasonAdmission (the coordinator lets them in) or ReasonConsent (no valid
+	// consent covers their organisation: nobody can let them in until there is one).
+	Reason string
+}
+
+// Why someone waits in the lobby.
+const (
+	ReasonAdmission = "admission"
+	ReasonConsent   = "consent"
+)
+
+// Variant returns the rendering variant of a participant with their own role.
+func (p Participant) Variant() Variant { return p.variantAs(p.Member.Role) }
+
+func (p Participant) variantAs(role board.Role) Variant {
+	a := p.actor()
+	a.Role = role
+	return Variant{Lang: p.Lang, Role: role, View: p.View, Perspective: board.OwnPerspective(a)}
 }
 
 func (p Participant) actor() board.Actor { return board.ActorOf(p.Member) }
@@ -48,6 +83,8 @@ type Renderer interface {
 	Change(v Variant, b *board.Board, dir *board.Directory, ch *board.Change) ([]Fragment, string, error)
 	// Presence renders the participants region.
 	Presence(lang string, dir *board.Directory, people []PresenceEntry) ([]Fragment, error)
+	// Lobby renders the lobby region that the meeting's leader sees.
+	Lobby(lang string, dir *board.Directory, waiting []LobbyEntry) ([]Fragment, error)
 	// Message looks up a catalog message (for refusals) in lang.
 	Message(lang, key string, args ...any) string
 }
@@ -191,16 +228,17 @@ func (h *Hub) Submit(ctx context.Context, meetingID string, p Participant, op bo
 	}
 }
 
-// Render renders the whole board for a variant together with the seq it shows, for the
+// Render renders the whole board for a participant (as the role they act in now, and
+// with the lobby region if they lead the meeting) together with the seq it shows, for the
 // first page load. The page then connects with since=seq.
-func (h *Hub) Render(ctx context.Context, meetingID string, v Variant) ([]Fragment, int64, string, error) {
+func (h *Hub) Render(ctx context.Context, meetingID string, p Participant) ([]Fragment, int64, string, error) {
 	r, err := h.acquire(ctx, meetingID)
 	if err != nil {
 		return nil, 0, "", err
 	}
 	defer h.release(r)
 	reply := make(chan renderResult, 1)
-	if !r.send(ctx, request{kind: reqRender, variant: v, render: reply}) {
+	if !r.send(ctx, request{kind: reqRender, participant: p, render: reply}) {
 		return nil, 0, "", ErrShutdown
 	}
 	select {
@@ -242,14 +280,80 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, meetingID string, p
 }
 
 // CloseMember closes every connection of one member in a meeting with code (e.g. when
-// their access is revoked). It returns at once; the closes happen within the room.
+// they are removed). It returns at once; the closes happen within the room.
 func (h *Hub) CloseMember(meetingID, memberID string, code websocket.StatusCode) {
+	h.toRoom(meetingID, request{kind: reqKick, match: func(p Participant) bool { return p.Member.ID == memberID }, code: code})
+}
+
+// CloseWhere closes, in every room, the connections whose participant matches (a logged-out
+// session, a disabled account). It returns at once; each room closes them in turn, within
+// milliseconds unless a room is busy.
+func (h *Hub) CloseWhere(match func(Participant) bool, code websocket.StatusCode) {
+	for _, r := range h.loaded() {
+		go r.send(context.Background(), request{kind: reqKick, match: match, code: code})
+	}
+}
+
+// Admitted tells the lobby connections of one waiting session that they were let in (or
+// turned away); they reload into the board (or the turned-away page).
+func (h *Hub) Admitted(meetingID, key string, admitted bool) {
+	h.toRoom(meetingID, request{kind: reqAdmitted, key: key, admitted: admitted})
+}
+
+// ConsentChanged applies a new set of covered organisations at once: professionals whose
+// organisation is no longer covered leave the room with a "stop" code; people waiting in
+// the lobby only for consent are let in when it now covers them.
+func (h *Hub) ConsentChanged(meetingID string, covered map[string]bool) {
+	h.toRoom(meetingID, request{kind: reqConsent, covered: covered})
+}
+
+// Reload makes a loaded room read its directory again (members added, a role handed over,
+// a co-facilitator named). Connections whose role changed reload their page; everyone
+// else gets a fresh snapshot.
+func (h *Hub) Reload(meetingID string) {
+	h.toRoom(meetingID, request{kind: reqReload})
+}
+
+// Leads reports whether a member leads the meeting now: the coordinator, or the
+// co-facilitator while the coordinator is not connected.
+func (h *Hub) Leads(ctx context.Context, meetingID, memberID string) (bool, error) {
+	r, err := h.acquire(ctx, meetingID)
+	if err != nil {
+		return false, err
+	}
+	defer h.release(r)
+	reply := make(chan bool, 1)
+	if !r.send(ctx, request{kind: reqLeads, memberID: memberID, leads: reply}) {
+		return false, ErrShutdown
+	}
+	select {
+	case ok := <-reply:
+		return ok, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// toRoom sends a request to a loaded room without waiting; a room that is not loaded has
+// no connections and reads everything afresh when it loads.
+func (h *Hub) toRoom(meetingID string, req request) {
 	h.mu.Lock()
 	r := h.rooms[meetingID]
 	h.mu.Unlock()
 	if r != nil {
-		r.send(context.Background(), request{kind: reqKick, memberID: memberID, code: code})
+		go r.send(context.Background(), req)
 	}
+}
+
+// loaded returns the rooms loaded now.
+func (h *Hub) loaded() []*Room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	return rooms
 }
 
 // Shutdown closes every connection with a "reconnect" code (the server is restarting) and
@@ -258,11 +362,8 @@ func (h *Hub) CloseMember(meetingID, memberID string, code websocket.StatusCode)
 func (h *Hub) Shutdown(ctx context.Context) {
 	h.mu.Lock()
 	h.shutdown = true
-	rooms := make([]*Room, 0, len(h.rooms))
-	for _, r := range h.rooms {
-		rooms = append(rooms, r)
-	}
 	h.mu.Unlock()
+	rooms := h.loaded()
 	for _, r := range rooms {
 		r.stop(CloseServerRestart)
 	}

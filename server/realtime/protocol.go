@@ -27,6 +27,7 @@ const (
 	CloseSlowConsumer  websocket.StatusCode = 4001 // reconnect: the send queue overflowed
 	CloseServerRestart websocket.StatusCode = 4002 // reconnect: the server is restarting
 	CloseResync        websocket.StatusCode = 4003 // reconnect: the server lost track of this client
+	CloseReload        websocket.StatusCode = 4005 // reload the page: your access or role changed
 	CloseUnauthorized  websocket.StatusCode = 4401 // stop: no valid session (logged out, expired)
 	CloseForbidden     websocket.StatusCode = 4403 // stop: removed from the meeting or access revoked
 	CloseGone          websocket.StatusCode = 4404 // stop: the meeting is closed or no longer exists
@@ -65,11 +66,12 @@ type welcomeMsg struct {
 }
 
 type snapshotMsg struct {
-	T     string     `json:"t"` // "snapshot"
-	Seq   int64      `json:"seq"`
-	Epoch string     `json:"epoch"`
-	State StateJSON  `json:"state"`
-	HTML  []Fragment `json:"html"`
+	T        string     `json:"t"` // "snapshot"
+	Seq      int64      `json:"seq"`
+	Epoch    string     `json:"epoch"`
+	State    StateJSON  `json:"state"`
+	HTML     []Fragment `json:"html"`
+	Announce string     `json:"announce,omitempty"`
 }
 
 // StateJSON is the structured board in a snapshot.
@@ -121,6 +123,19 @@ type presenceMsg struct {
 
 type heartbeatMsg struct {
 	T string `json:"t"` // "hb"
+}
+
+// lobbyMsg is all a person waiting in the lobby ever receives (besides heartbeats).
+type lobbyMsg struct {
+	T      string `json:"t"`                // "lobby"
+	State  string `json:"state"`            // "waiting", "admitted", "turned_away"
+	Reason string `json:"reason,omitempty"` // while waiting: "admission" or "consent"
+}
+
+// lobbyListMsg carries the lobby region to the meeting's leader.
+type lobbyListMsg struct {
+	T    string     `json:"t"` // "lobby-list"
+	HTML []Fragment `json:"html"`
 }
 
 // Reject codes beyond the domain's board.ErrorCode values.

@@ -36,8 +36,9 @@ type Room struct {
 
 	// Owned by the run goroutine.
 	b     *board.Board
-	conns map[*conn]struct{}
-	ring  []ringEntry // recent changes, oldest first, for resume and idempotency
+	conns map[*conn]struct{} // on the board
+	lobby map[*conn]struct{} // waiting to be let in: lobby messages only
+	ring  []ringEntry        // recent changes, oldest first, for resume and idempotency
 	cids  map[string]int64
 }
 
@@ -54,6 +55,10 @@ const (
 	reqPresence
 	reqRender
 	reqKick
+	reqAdmitted
+	reqConsent
+	reqReload
+	reqLeads
 )
 
 type request struct {
@@ -74,12 +79,23 @@ type request struct {
 	hand    *bool
 
 	// render
-	variant Variant
-	render  chan renderResult
+	participant Participant
+	render      chan renderResult
 
 	// kick
+	match func(Participant) bool
+	code  websocket.StatusCode
+
+	// admitted
+	key      string
+	admitted bool
+
+	// consent
+	covered map[string]bool
+
+	// leads
 	memberID string
-	code     websocket.StatusCode
+	leads    chan bool
 }
 
 type renderResult struct {
@@ -98,6 +114,7 @@ func newRoom(h *Hub, id string) *Room {
 		ready: make(chan struct{}),
 		done:  make(chan struct{}),
 		conns: map[*conn]struct{}{},
+		lobby: map[*conn]struct{}{},
 		cids:  map[string]int64{},
 	}
 }
@@ -212,7 +229,28 @@ func (r *Room) closeAll(code websocket.StatusCode) {
 		c.kill(code)
 		delete(r.conns, c)
 	}
+	for c := range r.lobby {
+		c.kill(code)
+		delete(r.lobby, c)
+	}
 	r.nconns.Store(0)
+}
+
+// drop removes a connection from the room, whichever set it is in.
+func (r *Room) drop(c *conn) {
+	if _, ok := r.conns[c]; ok {
+		delete(r.conns, c)
+		r.nconns.Add(-1)
+		if c.p.Member.Role == board.RoleCoordinator {
+			r.leadChanged()
+		}
+		r.broadcastPresence()
+	}
+	if _, ok := r.lobby[c]; ok {
+		delete(r.lobby, c)
+		r.nconns.Add(-1)
+		r.broadcastLobby()
+	}
 }
 
 func (r *Room) handle(req request) {
@@ -220,17 +258,13 @@ func (r *Room) handle(req request) {
 	case reqJoin:
 		r.join(req.conn, req.since, req.epoch)
 	case reqLeave:
-		if _, ok := r.conns[req.conn]; ok {
-			delete(r.conns, req.conn)
-			r.nconns.Add(-1)
-			r.broadcastPresence()
-		}
+		r.drop(req.conn)
 	case reqOp:
 		r.applyOp(req)
 	case reqPresence:
 		c := req.conn
 		if _, ok := r.conns[c]; !ok {
-			return
+			return // presence from the lobby is ignored
 		}
 		if req.editing != nil {
 			c.editing = *req.editing
@@ -240,26 +274,168 @@ func (r *Room) handle(req request) {
 		}
 		r.broadcastPresence()
 	case reqRender:
-		frags, err := r.hub.render.Board(req.variant, r.b, r.dir)
+		role := r.roleOf(req.participant.Member)
+		frags, err := r.hub.render.Board(req.participant.variantAs(role), r.b, r.dir)
+		if err == nil && role == board.RoleCoordinator {
+			var lobby []Fragment
+			lobby, err = r.hub.render.Lobby(req.participant.Lang, r.dir, r.waiting())
+			frags = append(frags, lobby...)
+		}
 		req.render <- renderResult{frags: frags, seq: r.b.Seq, epoch: r.b.Epoch, err: err}
 	case reqKick:
-		for c := range r.conns {
-			if c.p.Member.ID == req.memberID {
-				c.kill(req.code)
-				delete(r.conns, c)
-				r.nconns.Add(-1)
+		for _, set := range []map[*conn]struct{}{r.conns, r.lobby} {
+			for c := range set {
+				if req.match(c.p) {
+					c.kill(req.code)
+					r.drop(c)
+				}
 			}
 		}
-		r.broadcastPresence()
+	case reqAdmitted:
+		state := "turned_away"
+		if req.admitted {
+			state = "admitted"
+		}
+		for c := range r.lobby {
+			if c.p.Lobby.Key == req.key {
+				c.enqueue(mustJSON(lobbyMsg{T: "lobby", State: state}))
+				c.kill(CloseReload)
+				r.drop(c)
+			}
+		}
+	case reqConsent:
+		r.applyConsent(req.covered)
+	case reqReload:
+		r.reload()
+	case reqLeads:
+		req.leads <- r.leads(req.memberID)
 	}
+}
+
+// leads reports whether a member leads the meeting now: the coordinator, or the named
+// co-facilitator while no coordinator is connected.
+func (r *Room) leads(memberID string) bool {
+	m, ok := r.dir.Member(memberID)
+	if !ok {
+		return false
+	}
+	return r.roleOf(m) == board.RoleCoordinator
+}
+
+// roleOf is the role a member acts in now: the co-facilitator takes the coordinator's
+// role while the coordinator's connection is down.
+func (r *Room) roleOf(m board.Member) board.Role {
+	if m.ID != "" && m.ID == r.dir.Meeting.Cofacilitator && m.Role != board.RoleCoordinator && !r.coordinatorOnline() {
+		return board.RoleCoordinator
+	}
+	return m.Role
+}
+
+func (r *Room) coordinatorOnline() bool {
+	for c := range r.conns {
+		if c.p.Member.Role == board.RoleCoordinator {
+			return true
+		}
+	}
+	return false
+}
+
+// leadChanged runs when a coordinator connects or leaves: a connected co-facilitator's
+// view switches to (or back from) leading the meeting.
+func (r *Room) leadChanged() {
+	for c := range r.conns {
+		v := c.p.variantAs(r.roleOf(c.p.Member))
+		if v == c.variant {
+			continue
+		}
+		c.variant = v
+		key := "lead.you_lead"
+		if v.Role != board.RoleCoordinator {
+			key = "lead.coordinator_back"
+		}
+		r.sendSnapshot(c, r.hub.render.Message(c.p.Lang, key))
+		if v.Role == board.RoleCoordinator {
+			r.sendLobby(c)
+		}
+	}
+}
+
+// sendSnapshot sends one board connection the whole board for its variant.
+func (r *Room) sendSnapshot(c *conn, announce string) {
+	frags, err := r.hub.render.Board(c.variant, r.b, r.dir)
+	if err != nil {
+		r.hub.log.Error("render board", "meeting", r.id, "err", err)
+		c.kill(CloseTryAgain)
+		return
+	}
+	c.enqueue(mustJSON(snapshotMsg{T: "snapshot", Seq: r.b.Seq, Epoch: r.b.Epoch, State: r.state(), HTML: frags, Announce: announce}))
+}
+
+// applyConsent closes the connections of professionals whose organisation consent no
+// longer covers, and lets in those who waited only for consent and are now covered.
+func (r *Room) applyConsent(covered map[string]bool) {
+	for c := range r.conns {
+		m := c.p.Member
+		if board.NeedsConsent(m) && !covered[m.OrgID] && r.roleOf(m) != board.RoleCoordinator {
+			c.kill(CloseForbidden)
+			r.drop(c)
+		}
+	}
+	for c := range r.lobby {
+		if c.p.Lobby.Reason == ReasonConsent && covered[c.p.Member.OrgID] {
+			c.enqueue(mustJSON(lobbyMsg{T: "lobby", State: "admitted"}))
+			c.kill(CloseReload)
+			r.drop(c)
+		}
+	}
+}
+
+// reload reads the directory again. A connection whose member is gone or whose role
+// changed reloads its page (its page's controls depend on the role); the others get a
+// snapshot, since names and the responsible-person lists may have changed.
+func (r *Room) reload() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dir, err := board.LoadDirectory(ctx, r.hub.store, r.id)
+	if err != nil {
+		r.hub.log.Error("reload directory", "meeting", r.id, "err", err)
+		return
+	}
+	r.dir = dir
+	for _, set := range []map[*conn]struct{}{r.conns, r.lobby} {
+		for c := range set {
+			m, ok := dir.Member(c.p.Member.ID)
+			if !ok || m.Role != c.p.Member.Role || m.OrgID != c.p.Member.OrgID {
+				c.kill(CloseReload)
+				r.drop(c)
+				continue
+			}
+			c.p.Member = m
+		}
+	}
+	for c := range r.conns {
+		c.variant = c.p.variantAs(r.roleOf(c.p.Member))
+		r.sendSnapshot(c, "")
+	}
+	r.broadcastPresence()
+	r.broadcastLobby()
 }
 
 // join subscribes a connection and then, in the same step, sends it what it missed since
 // `since`. Because the room handles one request at a time, no event can slip in between:
 // the client gets no gap and no duplicate.
 func (r *Room) join(c *conn, since int64, epoch string) {
+	if c.p.Lobby != nil {
+		// Someone waiting to be let in learns that they wait, and nothing else.
+		r.lobby[c] = struct{}{}
+		r.nconns.Add(1)
+		c.enqueue(mustJSON(lobbyMsg{T: "lobby", State: "waiting", Reason: c.p.Lobby.Reason}))
+		r.broadcastLobby()
+		return
+	}
 	r.conns[c] = struct{}{}
 	r.nconns.Add(1)
+	c.variant = c.p.variantAs(r.roleOf(c.p.Member))
 	resume := "snapshot"
 	var missed []board.Change
 	switch {
@@ -295,6 +471,44 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 		}
 	}
 	r.broadcastPresence()
+	if c.variant.Role == board.RoleCoordinator {
+		r.sendLobby(c)
+	}
+	if c.p.Member.Role == board.RoleCoordinator {
+		r.leadChanged() // a co-facilitator who was leading hands back
+	}
+}
+
+// broadcastLobby sends the lobby region to everyone who leads the meeting now.
+func (r *Room) broadcastLobby() {
+	for c := range r.conns {
+		if c.variant.Role == board.RoleCoordinator {
+			r.sendLobby(c)
+		}
+	}
+}
+
+// waiting lists who waits in the lobby, once each (a person may have two devices there).
+func (r *Room) waiting() []LobbyEntry {
+	seen := map[string]bool{}
+	var out []LobbyEntry
+	for l := range r.lobby {
+		if !seen[l.p.Lobby.Key] {
+			seen[l.p.Lobby.Key] = true
+			out = append(out, *l.p.Lobby)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func (r *Room) sendLobby(c *conn) {
+	frags, err := r.hub.render.Lobby(c.p.Lang, r.dir, r.waiting())
+	if err != nil {
+		r.hub.log.Error("render lobby", "meeting", r.id, "err", err)
+		return
+	}
+	c.enqueue(mustJSON(lobbyListMsg{T: "lobby-list", HTML: frags}))
 }
 
 // maxResumeEvents is how far behind a client may be and still get the events it missed
@@ -347,12 +561,23 @@ func (r *Room) applyOp(req request) {
 			req.reply <- res
 		}
 	}
+	if req.conn != nil {
+		if _, waiting := r.lobby[req.conn]; waiting {
+			be := &board.Error{Code: board.CodeForbidden, Key: "op.forbidden.lobby"}
+			r.reject(req, be)
+			return
+		}
+	}
 	if seq, ok := r.cids[op.CID]; ok {
 		r.ack(req, seq)
 		respond(Result{Seq: seq})
 		return
 	}
-	ch, err := r.b.Apply(r.dir, req.actor, op, r.b.Seq+1)
+	actor := req.actor
+	if m, ok := r.dir.Member(actor.MemberID); ok {
+		actor.Role = r.roleOf(m)
+	}
+	ch, err := r.b.Apply(r.dir, actor, op, r.b.Seq+1)
 	if err != nil {
 		var be *board.Error
 		if !errors.As(err, &be) {

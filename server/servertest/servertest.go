@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/i18n"
 	"github.com/barnteam/barnteam/server/realtime"
+	"github.com/barnteam/barnteam/server/secret"
 	"github.com/barnteam/barnteam/server/store/sqlite"
 )
 
@@ -38,6 +40,8 @@ type Env struct {
 	Catalog   *i18n.Catalog
 	// Links are the demo members' join links by member id.
 	Links map[string]string
+	// The demo coordinator's (demo-coord's) login.
+	CoordinatorEmail, CoordinatorPassword string
 
 	http *httptest.Server
 }
@@ -72,12 +76,13 @@ func Start(t testing.TB, opt Options) *Env {
 	}
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
-	links, err := demo.Seed(context.Background(), st, base, time.Now())
+	res, err := demo.Seed(context.Background(), st, base, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{URL: base, MeetingID: demo.MeetingID, Store: st, Server: srv, Catalog: cat, Links: map[string]string{}, http: hs}
-	for _, l := range links {
+	e := &Env{URL: base, MeetingID: demo.MeetingID, Store: st, Server: srv, Catalog: cat, Links: map[string]string{}, http: hs,
+		CoordinatorEmail: res.Email, CoordinatorPassword: res.Password}
+	for _, l := range res.Links {
 		e.Links[l.Member.ID] = l.URL
 	}
 	t.Cleanup(func() {
@@ -90,12 +95,29 @@ func Start(t testing.TB, opt Options) *Env {
 	return e
 }
 
-// Client returns an HTTP client that has followed member's join link: its cookie jar holds
-// the member's session.
+// Client returns an HTTP client for a member who has joined with their link and been let
+// in from the lobby (as the coordinator would): its cookie jar holds the member's session.
 func (e *Env) Client(t testing.TB, memberID string) *http.Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	c := e.LobbyClient(t, memberID)
+	u, _ := url.Parse(e.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if strings.HasSuffix(ck.Name, "bt-"+memberID) {
+			if err := e.Store.Admit(context.Background(), secret.Hash(ck.Value), true, time.Now()); err != nil {
+				t.Fatalf("admit %s: %v", memberID, err)
+			}
+			return c
+		}
+	}
+	t.Fatalf("join %s: no session cookie", memberID)
+	return nil
+}
+
+// LobbyClient returns an HTTP client for a member who has followed their link and
+// confirmed "this is me", and now waits in the lobby.
+func (e *Env) LobbyClient(t testing.TB, memberID string) *http.Client {
+	t.Helper()
+	c := NewClient()
 	link, ok := e.Links[memberID]
 	if !ok {
 		t.Fatalf("no demo member %q", memberID)
@@ -105,10 +127,46 @@ func (e *Env) Client(t testing.TB, memberID string) *http.Client {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/join" {
+		t.Fatalf("join %s: status %d at %s", memberID, resp.StatusCode, resp.Request.URL.Path)
+	}
+	resp, err = c.PostForm(e.URL+"/join", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("join %s: status %d", memberID, resp.StatusCode)
+		t.Fatalf("confirm %s: status %d", memberID, resp.StatusCode)
 	}
 	return c
+}
+
+// CoordinatorClient returns an HTTP client signed in as the demo coordinator (demo-coord),
+// who goes straight to the board.
+func (e *Env) CoordinatorClient(t testing.TB) *http.Client {
+	t.Helper()
+	return e.Login(t, e.CoordinatorEmail, e.CoordinatorPassword)
+}
+
+// Login signs a staff user in and returns the client holding their session.
+func (e *Env) Login(t testing.TB, email, password string) *http.Client {
+	t.Helper()
+	c := NewClient()
+	resp, err := c.PostForm(e.URL+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login %s: status %d", email, resp.StatusCode)
+	}
+	return c
+}
+
+// NewClient is an HTTP client with a cookie jar, as a browser.
+func NewClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
 }
 
 // BoardURL is the member's board page.

@@ -72,14 +72,38 @@ function connect() {
   sock.onclose = (e) => {
     if (ws !== sock) return;
     ws = null;
+    if (e.code === 4005) {
+      // Access or role changed: the page itself is different now. Drafts are kept.
+      saveDrafts();
+      announce(msg.msgReload);
+      location.reload();
+      return;
+    }
     if (e.code >= 4400 && e.code < 4500) {
       stop();
       return;
     }
+    if (!wasOnline) failures++;
+    if (failures >= 3) checkGone();
     if (wasOnline) announce(msg.msgOffline);
     wasOnline = false;
     scheduleReconnect();
   };
+}
+
+// failures counts connections that closed before their welcome. A socket refused at the
+// upgrade (a session that ended, a member taken out of the meeting) looks to the browser
+// like any network failure, so after a few the client asks for the page itself: a 403
+// or 404 there means stop, not retry.
+let failures = 0;
+async function checkGone() {
+  try {
+    const r = await fetch(location.href, { method: "HEAD", credentials: "same-origin", cache: "no-store" });
+    if (r.status === 403 || r.status === 404) {
+      msg.msgStopped = msg.msgGone;
+      stop();
+    }
+  } catch { /* offline: keep trying */ }
 }
 
 function scheduleReconnect() {
@@ -141,6 +165,7 @@ function receive(m) {
   switch (m.t) {
     case "welcome":
       attempt = 0;
+      failures = 0;
       if (everOnline) announce(msg.msgReconnected);
       wasOnline = true;
       everOnline = true;
@@ -153,6 +178,10 @@ function receive(m) {
     case "snapshot":
       lastSeq = m.seq;
       epoch = m.epoch;
+      morphAll(m.html);
+      if (m.announce) announce(m.announce);
+      break;
+    case "lobby-list":
       morphAll(m.html);
       break;
     case "event":
@@ -304,6 +333,24 @@ function submitOp(op, form, key) {
   updateStatus();
   return true;
 }
+
+// Forms that run the room (let in, remove, hand over) post in the background; their
+// effect arrives over the socket like everything else.
+main.addEventListener("submit", async (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("control")) return;
+  e.preventDefault();
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+  clearError(form);
+  form.setAttribute("aria-busy", "true");
+  try {
+    const r = await fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin", redirect: "manual" });
+    if (!(r.ok || r.type === "opaqueredirect")) showError(form, msg.msgControlFailed);
+  } catch {
+    showError(form, msg.msgControlFailed);
+  }
+  if (form.isConnected) form.removeAttribute("aria-busy");
+});
 
 main.addEventListener("submit", (e) => {
   const form = e.target;
