@@ -361,18 +361,20 @@ func (s *Server) websocket(c echo.Context) error {
 	if err != nil {
 		since = -1
 	}
-	if a.Admitted() {
-		if err := s.auditRoom(c.Request().Context(), a, board.AuditView, "live"); err != nil {
-			return err
-		}
-	}
 	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
 		return nil // Accept has written the error response
 	}
+	if a.Admitted() {
+		if err := s.auditRoom(c.Request().Context(), a, board.AuditView, "live"); err != nil {
+			ws.Close(realtime.CloseTryAgain, "")
+			return nil
+		}
+	}
 	p := a.Participant()
 	if token, _ := c.Get(ctxStaffToken).(string); a.User != nil && token != "" {
 		p.StaffSession = string(secret.Hash(token))
+		p.Expires, _ = c.Get(ctxStaffExpires).(time.Time)
 	}
 	s.hub.Serve(c.Request().Context(), ws, a.Dir.Meeting.ID, p, since, c.QueryParam("epoch"))
 	return nil

@@ -138,7 +138,7 @@ func (s *Server) setCofacilitator(c echo.Context) error {
 	if err := s.auditRoom(ctx, a, board.AuditCofacilitator, "member "+id); err != nil {
 		return err
 	}
-	s.hub.Reload(a.Dir.Meeting.ID)
+	s.hub.Reload(ctx, a.Dir.Meeting.ID)
 	return s.backToBoard(c, a)
 }
 
@@ -186,7 +186,7 @@ func (s *Server) reloadTeam(ctx context.Context, teamID string) error {
 		return err
 	}
 	for _, m := range meetings {
-		s.hub.Reload(m.ID)
+		s.hub.Reload(ctx, m.ID)
 	}
 	return nil
 }

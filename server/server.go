@@ -95,6 +95,9 @@ func isLoopback(host string) bool {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
+// Routes lists every route (for tests that check a rule on all of them).
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
 // Accounts returns the staff sign-in service (the setup link at start, for one).
 func (s *Server) Accounts() *accounts.Service { return s.accounts }
 

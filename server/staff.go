@@ -21,19 +21,21 @@ import (
 // password. The logic is in package accounts; this file is its pages.
 
 const (
-	ctxUser       = "user"        // *board.User of a signed-in staff member
-	ctxStaffToken = "staff-token" // their session token
+	ctxUser         = "user"          // *board.User of a signed-in staff member
+	ctxStaffToken   = "staff-token"   // their session token
+	ctxStaffExpires = "staff-expires" // when the session ends, whatever happens
 )
 
 // loadUser puts the signed-in staff user, if any, into the request context.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if token := s.cookie(c, staffCookieName); token != "" {
-			u, _, err := s.accounts.Session(c.Request().Context(), token)
+			u, ss, err := s.accounts.Session(c.Request().Context(), token)
 			switch {
 			case err == nil:
 				c.Set(ctxUser, &u)
 				c.Set(ctxStaffToken, token)
+				c.Set(ctxStaffExpires, ss.ExpiresAt)
 			case errors.Is(err, board.ErrNotFound):
 				s.clearCookie(c, staffCookieName)
 			default:

@@ -308,10 +308,25 @@ func (h *Hub) ConsentChanged(meetingID string, covered map[string]bool) {
 }
 
 // Reload makes a loaded room read its directory again (members added, a role handed over,
-// a co-facilitator named). Connections whose role changed reload their page; everyone
-// else gets a fresh snapshot.
-func (h *Hub) Reload(meetingID string) {
-	h.toRoom(meetingID, request{kind: reqReload})
+// a co-facilitator named) and waits until it has, so that the next page load sees the
+// change. Connections whose role changed reload their page; everyone else gets a fresh
+// snapshot. A room that is not loaded reads everything afresh when it loads.
+func (h *Hub) Reload(ctx context.Context, meetingID string) {
+	h.mu.Lock()
+	r := h.rooms[meetingID]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	done := make(chan struct{})
+	if !r.send(ctx, request{kind: reqReload, done: done}) {
+		return
+	}
+	select {
+	case <-done:
+	case <-r.done:
+	case <-ctx.Done():
+	}
 }
 
 // Leads reports whether a member leads the meeting now: the coordinator, or the

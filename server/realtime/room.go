@@ -96,6 +96,9 @@ type request struct {
 	// leads
 	memberID string
 	leads    chan bool
+
+	// reload: closed when done
+	done chan struct{}
 }
 
 type renderResult struct {
@@ -193,7 +196,7 @@ func (r *Room) run() {
 			r.drain(code)
 			return
 		case <-idle.C:
-			if len(r.conns) == 0 && r.hub.unloadIfIdle(r) {
+			if len(r.conns) == 0 && len(r.lobby) == 0 && r.hub.unloadIfIdle(r) {
 				r.drain(CloseTryAgain)
 				return
 			}
@@ -307,6 +310,9 @@ func (r *Room) handle(req request) {
 		r.applyConsent(req.covered)
 	case reqReload:
 		r.reload()
+		if req.done != nil {
+			close(req.done)
+		}
 	case reqLeads:
 		req.leads <- r.leads(req.memberID)
 	}

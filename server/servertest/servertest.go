@@ -51,6 +51,8 @@ type Options struct {
 	Hub realtime.Options
 	// Log receives the server's log; nil discards it.
 	Log io.Writer
+	// Now is the server's clock (to test expiry); nil is time.Now.
+	Now func() time.Time
 }
 
 // Start starts a server with the demo team and meeting; it stops when the test ends.
@@ -70,7 +72,7 @@ func Start(t testing.TB, opt Options) *Env {
 	if w == nil {
 		w = io.Discard
 	}
-	srv, err := server.New(server.Config{BaseURL: base, Store: st, Catalog: cat, Log: slog.New(slog.NewTextHandler(w, nil)), Hub: opt.Hub})
+	srv, err := server.New(server.Config{BaseURL: base, Store: st, Catalog: cat, Log: slog.New(slog.NewTextHandler(w, nil)), Hub: opt.Hub, Now: opt.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
