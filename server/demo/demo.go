@@ -117,6 +117,9 @@ func Seed(ctx context.Context, s board.Store, baseURL string, now time.Time) (Re
 		return res, err
 	}
 	for _, m := range ms {
+		if m.Role == board.RoleCoordinator {
+			continue // signs in: nobody could let the coordinator in from the lobby
+		}
 		token, hash := secret.NewToken()
 		inv := board.Invite{TokenHash: hash, MemberID: m.ID, MeetingID: MeetingID, CreatedAt: now, ExpiresAt: now.Add(InviteTTL)}
 		if err := s.CreateInvite(ctx, inv); err != nil {
