@@ -87,6 +87,14 @@ func Start(t testing.TB, opt Options) *Env {
 	for _, l := range res.Links {
 		e.Links[l.Member.ID] = l.URL
 	}
+	// The demo gives the coordinator no link (she signs in); tests may still want her as
+	// a link-joined client, let in like any other.
+	token, hash := secret.NewToken()
+	if err := st.CreateInvite(context.Background(), board.Invite{TokenHash: hash, MemberID: "demo-coord", MeetingID: demo.MeetingID,
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(demo.InviteTTL)}); err != nil {
+		t.Fatal(err)
+	}
+	e.Links["demo-coord"] = base + "/j/" + token
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
