@@ -52,6 +52,8 @@ func main() {
 	}
 }
 
+func newFlagSet() *flag.FlagSet { return flag.NewFlagSet("barnteam", flag.ContinueOnError) }
+
 // parseConfig reads flags, each with an environment twin; a flag given on the command
 // line wins over the environment.
 func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -83,7 +85,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, st
 
 // serve runs the server until SIGINT or SIGTERM.
 func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(flag.NewFlagSet("barnteam", flag.ContinueOnError), args, getenv, stderr)
+	cfg, err := parseConfig(newFlagSet(), args, getenv, stderr)
 	if err != nil {
 		return err
 	}
