@@ -6,8 +6,8 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -114,9 +114,10 @@ func (s *Server) login(c echo.Context) error {
 	page := loginPage{Email: email, Next: next}
 	switch {
 	case errors.Is(err, accounts.ErrRateLimited):
-		minutes := int(math.Ceil(s.accounts.RetryAfter(email, address(c)).Minutes()))
-		page.Error, page.Limited = p.T("login.rate_limited", "count", max(minutes, 1)), true
-		c.Response().Header().Set("Retry-After", time.Duration(minutes*int(time.Minute)).String())
+		wait := s.accounts.RetryAfter(email, address(c))
+		minutes := max(int(math.Ceil(wait.Minutes())), 1)
+		page.Error, page.Limited = p.T("login.rate_limited", "count", minutes), true
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
 		return s.render(c, http.StatusTooManyRequests, "login", pageData{P: p, Title: p.T("login.title"), Page: page})
 	case errors.Is(err, accounts.ErrBadLogin):
 		page.Error = p.T("login.failed")

@@ -96,7 +96,7 @@ type Actor struct {
 }
 
 func (a Actor) entry(action board.AuditAction, at time.Time, target string) board.AuditEntry {
-	return board.AuditEntry{At: at, UserID: a.User.ID, ActorName: a.User.Name, OrgID: a.User.OrgID, OrgName: a.OrgName, Action: action, Target: target}
+	return board.AuditEntry{At: at, UserID: a.User.ID, ActorName: a.User.Name, OrgID: a.User.OrgID, OrgName: a.OrgName, Action: action, Target: target, Address: a.Address}
 }
 
 // CleanUser validates and normalises a new or changed user's fields. Errors are
