@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -605,7 +604,7 @@ func (s *Server) adminAudit(c echo.Context) error {
 	if err := s.adminAuditRows(ctx, p.T, view, entries); err != nil {
 		return err
 	}
-	if err := s.adminAuditOptions(ctx, p.T, view, entries); err != nil {
+	if err := s.adminAuditOptions(ctx, p.T, view); err != nil {
 		return err
 	}
 	return s.adminRender(c, code, "admin.audit.title", page)
@@ -677,68 +676,20 @@ func adminLookup[T any](ctx context.Context, cache map[string]*T, id string, get
 	return &x, nil
 }
 
-// adminAuditOptions fills the filter's choices. The store has no list of all teams, so
-// the teams are those of every staff user and every team created through the product
-// (its team_created rows), with the teams of the rows shown and the one chosen.
-func (s *Server) adminAuditOptions(ctx context.Context, t adminTranslate, v *adminAudit, entries []board.AuditEntry) error {
+// adminAuditOptions fills the filter's choices: every staff user and every child's team.
+func (s *Server) adminAuditOptions(ctx context.Context, t adminTranslate, v *adminAudit) error {
 	users, err := s.cfg.Store.Users(ctx)
 	if err != nil {
 		return err
 	}
-	teamIDs := map[string]bool{}
 	for _, u := range users {
 		v.Users = append(v.Users, adminOption{Value: u.ID, Label: t("admin.audit.user_option", "name", u.Name, "email", u.Email)})
-		ts, err := s.cfg.Store.TeamsOfUser(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		for _, tm := range ts {
-			teamIDs[tm.ID] = true
-		}
 	}
-	for before := int64(0); ; {
-		created, err := s.cfg.Store.Audit(ctx, board.AuditFilter{Action: board.AuditTeamCreated, BeforeID: before, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		for _, e := range created {
-			teamIDs[e.TeamID] = true
-		}
-		if len(created) < 1000 {
-			break
-		}
-		before = created[len(created)-1].ID
+	teams, err := s.cfg.Store.Teams(ctx)
+	if err != nil {
+		return err
 	}
-	for _, e := range entries {
-		teamIDs[e.TeamID] = true
-	}
-	teamIDs[v.Team] = true
-	delete(teamIDs, "")
-	var teams []board.Team
-	for id := range teamIDs {
-		tm, err := s.cfg.Store.Team(ctx, id)
-		if errors.Is(err, board.ErrNotFound) {
-			if id == v.Team {
-				v.Teams = append(v.Teams, adminOption{Value: id, Label: id})
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		teams = append(teams, tm)
-	}
-	sort.Slice(teams, func(i, j int) bool {
-		a, b := teams[i], teams[j]
-		if a.ChildFirstName != b.ChildFirstName {
-			return a.ChildFirstName < b.ChildFirstName
-		}
-		if a.ChildBirthYear != b.ChildBirthYear {
-			return a.ChildBirthYear < b.ChildBirthYear
-		}
-		return a.ID < b.ID
-	})
-	for i, tm := range teams {
+	for i, tm := range teams { // ordered by child's name and birth year by the store
 		label := t("admin.audit.child", "name", tm.ChildFirstName, "year", tm.ChildBirthYear)
 		// Two children of one name and year are told apart by when their team began.
 		same := func(j int) bool {

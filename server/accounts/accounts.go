@@ -144,8 +144,12 @@ func (s *Service) AddUser(ctx context.Context, u board.User, by Actor) (board.Us
 	return u, link, s.store.AppendAudit(ctx, by.entry(board.AuditUserCreated, s.now(), "user "+u.ID))
 }
 
-// PasswordLink makes a one-time link with which the user sets a new password.
+// PasswordLink makes a one-time link with which the user sets a new password. Earlier
+// unused links of the user stop working: only the newest one is out there.
 func (s *Service) PasswordLink(ctx context.Context, userID string) (string, error) {
+	if err := s.store.RevokeAccountTokens(ctx, userID, board.TokenPassword); err != nil {
+		return "", err
+	}
 	token, hash := secret.NewToken()
 	now := s.now()
 	if err := s.store.CreateAccountToken(ctx, board.AccountToken{TokenHash: hash, Purpose: board.TokenPassword, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(PasswordLinkTTL)}); err != nil {

@@ -70,6 +70,8 @@ type DirectoryStore interface {
 	Team(ctx context.Context, id string) (Team, error)
 	// TeamsOfUser lists the teams in which the user is a member, newest first.
 	TeamsOfUser(ctx context.Context, userID string) ([]Team, error)
+	// Teams lists every team, by child's first name, birth year and id (administration).
+	Teams(ctx context.Context) ([]Team, error)
 	AddMember(ctx context.Context, m Member) error
 	Member(ctx context.Context, id string) (Member, error)
 	Members(ctx context.Context, teamID string) ([]Member, error)
@@ -122,6 +124,9 @@ type AccessStore interface {
 	UseAccountToken(ctx context.Context, hash []byte, purpose TokenPurpose, now time.Time) (AccountToken, error)
 	// AccountToken returns a valid, unused token without using it (to show a form).
 	AccountToken(ctx context.Context, hash []byte, purpose TokenPurpose, now time.Time) (AccountToken, error)
+	// RevokeAccountTokens deletes a user's unused tokens of a purpose (a new password
+	// link replaces the earlier ones).
+	RevokeAccountTokens(ctx context.Context, userID string, purpose TokenPurpose) error
 
 	CreateInvite(ctx context.Context, inv Invite) error
 	// InviteByHash returns a valid (unexpired, unrevoked) invite; anything else is

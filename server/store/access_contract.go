@@ -51,6 +51,12 @@ func testUsers(t *testing.T, s board.Store) {
 	if len(users) != 2 || users[0].Name != "Anna Berg" {
 		t.Errorf("Users = %+v, want two, by name", users)
 	}
+	must(t, s.CreateTeam(ctx, board.Team{ID: "team0", ChildFirstName: "Adam", ChildBirthYear: 2015, Reason: "x", CreatedAt: t0}))
+	all, err := s.Teams(ctx)
+	must(t, err)
+	if len(all) != 2 || all[0].ID != "team0" || all[1].ID != f.Team.ID {
+		t.Errorf("Teams = %+v, want both, by child's name", all)
+	}
 	// Staff members link to their accounts; "my teams" follows the link.
 	m := board.Member{ID: "staff1", TeamID: f.Team.ID, Name: "Maria Lind", Role: board.RoleProfessional, OrgID: f.Org.ID, Lang: "sv", UserID: "u1"}
 	must(t, s.AddMember(ctx, m))
@@ -130,6 +136,21 @@ func testAccountTokens(t *testing.T, s board.Store) {
 	}
 	if _, err := s.UseAccountToken(ctx, []byte("setup"), board.TokenSetup, t0.Add(2*time.Hour)); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("an expired token: %v", err)
+	}
+	// Revoking a user's password tokens leaves other purposes and users alone.
+	must(t, s.CreateUser(ctx, board.User{ID: "u2", Email: "b@example.se", Name: "B", CreatedAt: t0}))
+	for _, tk := range []board.AccountToken{
+		{TokenHash: []byte("p1"), Purpose: board.TokenPassword, UserID: "u1", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
+		{TokenHash: []byte("p2"), Purpose: board.TokenPassword, UserID: "u2", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
+	} {
+		must(t, s.CreateAccountToken(ctx, tk))
+	}
+	must(t, s.RevokeAccountTokens(ctx, "u1", board.TokenPassword))
+	if _, err := s.AccountToken(ctx, []byte("p1"), board.TokenPassword, t0); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("a revoked password token: %v", err)
+	}
+	if _, err := s.AccountToken(ctx, []byte("p2"), board.TokenPassword, t0); err != nil {
+		t.Errorf("another user's token was revoked: %v", err)
 	}
 }
 

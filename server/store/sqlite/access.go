@@ -107,6 +107,11 @@ func (s *Store) UseAccountToken(ctx context.Context, hash []byte, purpose board.
 		RETURNING token_hash, purpose, coalesce(user_id, ''), created_at, expires_at`, ms(now), hash, string(purpose), ms(now)))
 }
 
+func (s *Store) RevokeAccountTokens(ctx context.Context, userID string, purpose board.TokenPurpose) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM account_tokens WHERE user_id = ? AND purpose = ? AND used_at = 0`, userID, string(purpose))
+	return err
+}
+
 func scanToken(row *sql.Row) (board.AccountToken, error) {
 	var t board.AccountToken
 	var created, expires int64

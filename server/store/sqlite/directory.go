@@ -51,6 +51,11 @@ func (s *Store) Team(ctx context.Context, id string) (board.Team, error) {
 	return t, notFound(err)
 }
 
+func (s *Store) Teams(ctx context.Context) ([]board.Team, error) {
+	return query(ctx, s.r, `SELECT `+teamColumns+` FROM teams t ORDER BY t.child_first_name, t.child_birth_year, t.id`, nil,
+		func(rows *sql.Rows) (board.Team, error) { return scanTeam(rows) })
+}
+
 func (s *Store) TeamsOfUser(ctx context.Context, userID string) ([]board.Team, error) {
 	return query(ctx, s.r, `SELECT DISTINCT `+teamColumns+` FROM teams t JOIN members m ON m.team_id = t.id
 		WHERE m.user_id = ? ORDER BY t.created_at DESC, t.id`, []any{userID}, func(rows *sql.Rows) (board.Team, error) { return scanTeam(rows) })
