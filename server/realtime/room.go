@@ -382,7 +382,9 @@ func (r *Room) sendSnapshot(c *conn, announce string) {
 func (r *Room) applyConsent(covered map[string]bool) {
 	for c := range r.conns {
 		m := c.p.Member
-		if board.NeedsConsent(m) && !covered[m.OrgID] && r.roleOf(m) != board.RoleCoordinator {
+		// Only the coordinator is exempt (NeedsConsent): a co-facilitator leading in the
+		// coordinator's absence is still a professional whose organisation needs consent.
+		if board.NeedsConsent(m) && !covered[m.OrgID] {
 			c.kill(CloseForbidden)
 			r.drop(c)
 		}
