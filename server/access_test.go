@@ -46,7 +46,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/secret"
@@ -572,10 +571,7 @@ func accAddMember(t testing.TB, env *servertest.Env, m board.Member) {
 func accUser(t testing.TB, env *servertest.Env, id, name, orgID string) (string, string) {
 	t.Helper()
 	email, pw := id+"@acc.example.se", "lösenord-för-"+id
-	u := board.User{ID: id, Email: email, Name: name, OrgID: orgID, PasswordHash: auth.Hash(pw), CreatedAt: time.Now()}
-	if err := env.Store.CreateUser(context.Background(), u); err != nil {
-		t.Fatalf("create user %s: %v", id, err)
-	}
+	env.StaffUser(t, board.User{ID: id, Email: email, Name: name, OrgID: orgID}, pw)
 	return email, pw
 }
 

@@ -19,7 +19,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/secret"
@@ -37,12 +36,7 @@ func adminStaff(t *testing.T, env *servertest.Env, name string, admin bool) boar
 	t.Helper()
 	id := "u" + strings.ToLower(secret.ID(10))
 	id = strings.NewReplacer("-", "x", "_", "y").Replace(id)
-	u := board.User{ID: id, Email: id + "@kommun.example", Name: name, OrgID: "demo-ifo", Title: "Testare",
-		Admin: admin, PasswordHash: auth.Hash(adminTestPassword), CreatedAt: time.Now()}
-	if err := env.Store.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return env.StaffUser(t, board.User{ID: id, Email: id + "@kommun.example", Name: name, OrgID: "demo-ifo", Title: "Testare", Admin: admin}, adminTestPassword)
 }
 
 // adminNoRedirect is a client that shares c's cookies but stops at every redirect.

@@ -20,7 +20,6 @@ import (
 	"github.com/coder/websocket"
 	"rsc.io/qr"
 
-	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/realtime"
@@ -88,10 +87,7 @@ func teamExcerpt(body string) string {
 func teamStaff(t *testing.T, env *servertest.Env, id, name, orgID string) *http.Client {
 	t.Helper()
 	pw := "ett långt lösenord för " + id
-	u := board.User{ID: id, Email: id + "@test.barnteam.se", Name: name, OrgID: orgID, Title: "Kurator", PasswordHash: auth.Hash(pw), CreatedAt: time.Now()}
-	if err := env.Store.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
+	u := env.StaffUser(t, board.User{ID: id, Email: id + "@test.barnteam.se", Name: name, OrgID: orgID, Title: "Kurator"}, pw)
 	return env.Login(t, u.Email, pw)
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 )
 
@@ -26,11 +25,7 @@ const (
 // adminE2EUser writes an administrator into the suite's store.
 func adminE2EUser(t *testing.T, s *suite) {
 	t.Helper()
-	u := board.User{ID: "e2e-admin", Email: adminE2EEmail, Name: "Ada Admin", OrgID: "demo-ifo", Title: "Systemförvaltare",
-		Admin: true, PasswordHash: auth.Hash(adminE2EPassword), CreatedAt: time.Now()}
-	if err := s.env.Store.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
+	s.env.StaffUser(t, board.User{ID: "e2e-admin", Email: adminE2EEmail, Name: "Ada Admin", OrgID: "demo-ifo", Title: "Systemförvaltare", Admin: true}, adminE2EPassword)
 }
 
 // adminSignIn fills in the login form as a person does (key events, a click on the

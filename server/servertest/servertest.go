@@ -23,6 +23,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/barnteam/barnteam/server"
+	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/i18n"
@@ -224,4 +225,18 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// StaffUser writes a staff account with a password straight into the store (as an
+// administrator would make it and its owner set the password) and returns it.
+func (e *Env) StaffUser(t testing.TB, u board.User, password string) board.User {
+	t.Helper()
+	u.PasswordHash = auth.Hash(password)
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = time.Now()
+	}
+	if err := e.Store.CreateUser(context.Background(), u); err != nil {
+		t.Fatalf("create user %s: %v", u.Email, err)
+	}
+	return u
 }
