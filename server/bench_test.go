@@ -19,7 +19,8 @@ import (
 // sends an op over its WebSocket; the server applies it, commits it durably to SQLite
 // (synchronous=FULL), renders the fragments once per distinct variant and sends the
 // event to all 10 connections of the room (the demo's 7 members, three of them on a
-// second device). One op is one iteration: from the send until the last of the 10 has
+// second device; the coordinator signed in with their account, the others let in from the
+// lobby). One op is one iteration: from the send until the last of the 10 has
 // the event. p50 and p99 of that latency are reported as extra metrics.
 func BenchmarkFanoutRoomOf10(b *testing.B) {
 	// The per-connection op rate limit would refuse a benchmark's pace.
@@ -29,9 +30,12 @@ func BenchmarkFanoutRoomOf10(b *testing.B) {
 	defer cancel()
 
 	got := make(chan int64, 1024) // seq received, one per connection per event
+	// A connection is in the room once its welcome has come: the upgrade returns before
+	// the room has taken the join, and an op applied before that would not reach it.
+	welcomed := make(chan struct{}, len(members))
 	var conns []*websocket.Conn
 	for _, m := range members {
-		ws, _, err := env.Dial(ctx, env.Client(b, m), m, -1, "")
+		ws, _, err := env.Dial(ctx, memberClient(b, env, m), m, -1, "")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -41,6 +45,9 @@ func BenchmarkFanoutRoomOf10(b *testing.B) {
 				_, data, err := ws.Read(ctx)
 				if err != nil {
 					return
+				}
+				if bytes.HasPrefix(data, []byte(`{"t":"welcome"`)) {
+					welcomed <- struct{}{}
 				}
 				// Events start {"t":"event","seq":N, (the server's field order): read just
 				// that, so the benchmark's own JSON decoding does not crowd the server out.
@@ -61,6 +68,13 @@ func BenchmarkFanoutRoomOf10(b *testing.B) {
 			c.CloseNow()
 		}
 	}()
+	for range conns {
+		select {
+		case <-welcomed:
+		case <-ctx.Done():
+			b.Fatal("timed out waiting for the welcomes")
+		}
+	}
 	sender := conns[1] // the teacher
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

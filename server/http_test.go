@@ -12,6 +12,7 @@ import (
 
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
+	"github.com/barnteam/barnteam/server/secret"
 	"github.com/barnteam/barnteam/server/servertest"
 )
 
@@ -77,32 +78,118 @@ func TestControlsFollowRoles(t *testing.T) {
 	}
 }
 
+// TestSecurityHeadersAndJoin follows a personal link step by step (PROTOCOL.md "Getting
+// in"): the link moves its token into a short-lived cookie and leaves the address bar at
+// once, the "this is me" POST starts the guest session, and the board address is the lobby
+// until the coordinator lets the person in. Then the headers of the board page, and one
+// identical 404 for every link or address that leads nowhere.
 func TestSecurityHeadersAndJoin(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
-	// The join link leaves the address bar at once: a redirect to the board.
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, _ := get(t, noRedirect, env.Links["demo-guardian1"])
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/b/"+demo.MeetingID+"/demo-guardian1/" {
-		t.Fatalf("join: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	var session *http.Cookie
-	for _, ck := range resp.Cookies() {
-		if strings.HasPrefix(ck.Name, "__Host-") {
-			session = ck
+	link := env.Links["demo-guardian1"]
+	token := link[strings.LastIndex(link, "/")+1:]
+	// A browser that shows each step instead of following redirects.
+	browser := servertest.NewClient()
+	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hostOnly := func(t *testing.T, what string, ck *http.Cookie) {
+		t.Helper()
+		if ck == nil || !ck.HttpOnly || !ck.Secure || ck.Path != "/" || ck.SameSite != http.SameSiteLaxMode || ck.Domain != "" {
+			t.Fatalf("%s cookie = %+v, want __Host-, HttpOnly, Secure, Path=/, SameSite=Lax, no Domain", what, ck)
 		}
 	}
-	if session == nil || !session.HttpOnly || !session.Secure || session.Path != "/" || session.SameSite != http.SameSiteLaxMode || session.Domain != "" {
-		t.Fatalf("session cookie = %+v, want __Host-, HttpOnly, Secure, Path=/, SameSite=Lax, no Domain", session)
+	cookieNamed := func(resp *http.Response, name string) *http.Cookie {
+		for _, ck := range resp.Cookies() {
+			if ck.Name == name {
+				return ck
+			}
+		}
+		return nil
 	}
+
+	// The link: 303 to /join; the token goes into the __Host-cap cookie, not the address.
+	// A GET creates nothing: no session cookie.
+	resp, _ := get(t, browser, link)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || loc != "/join" {
+		t.Fatalf("link: status %d location %q, want 303 to /join", resp.StatusCode, loc)
+	}
+	if strings.Contains(loc, token) {
+		t.Fatalf("the redirect carries the token: %q", loc)
+	}
+	if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("link Referrer-Policy = %q", got)
+	}
+	capCookie := cookieNamed(resp, "__Host-cap")
+	hostOnly(t, "link", capCookie)
+	if capCookie.Value == "" {
+		t.Fatal("the cap cookie is empty")
+	}
+	lifetime := time.Duration(capCookie.MaxAge) * time.Second
+	if capCookie.MaxAge == 0 {
+		lifetime = time.Until(capCookie.Expires)
+	}
+	if lifetime <= 0 || lifetime > time.Hour {
+		t.Errorf("cap cookie lives %v (Expires %v, Max-Age %d); want short-lived, at most an hour", lifetime, capCookie.Expires, capCookie.MaxAge)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name != "__Host-cap" {
+			t.Errorf("the link's GET set cookie %s: nothing is created by this GET", ck.Name)
+		}
+	}
+
+	// /join: who the link is for and the confirmation; the token is nowhere on the page.
+	resp, body := get(t, browser, env.URL+"/join")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Sara Nilsson") || !strings.Contains(body, `action="/join"`) {
+		t.Fatalf("/join: status %d, want the confirmation page for Sara Nilsson", resp.StatusCode)
+	}
+	if strings.Contains(body, token) {
+		t.Error("the /join page contains the token")
+	}
+	if cookieNamed(resp, "__Host-bt-demo-guardian1") != nil {
+		t.Error("GET /join started a session")
+	}
+	if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("/join Referrer-Policy = %q", got)
+	}
+
+	// "This is me": the guest session for that member, and 303 to the board; the cap
+	// cookie is cleared.
+	resp, err := browser.PostForm(env.URL+"/join", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := "/b/" + demo.MeetingID + "/demo-guardian1/"; resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("POST /join: status %d location %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	session := cookieNamed(resp, "__Host-bt-demo-guardian1")
+	hostOnly(t, "session", session)
 	if len(session.Value) < 43 {
 		t.Errorf("session token has %d characters; want at least 256 bits", len(session.Value))
 	}
-	if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
-		t.Errorf("join Referrer-Policy = %q", got)
+	if session.Value == token || session.Value == capCookie.Value {
+		t.Error("the session token is the link's token")
+	}
+	if ck := cookieNamed(resp, "__Host-cap"); ck == nil || ck.MaxAge >= 0 {
+		t.Errorf("POST /join left the cap cookie (%+v); want it cleared", ck)
 	}
 
+	// The board address is the lobby: the socket to wait on, no board content.
+	resp, body = get(t, browser, env.BoardURL("demo-guardian1"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-ws="/b/`+demo.MeetingID+`/demo-guardian1/ws"`) {
+		t.Fatalf("board address before admission: status %d, want the lobby page", resp.StatusCode)
+	}
+	for _, content := range []string{`id="area-`, "Rastvärd som Alva känner", `data-seq=`} {
+		if strings.Contains(body, content) {
+			t.Errorf("the lobby page shows board content (%q)", content)
+		}
+	}
+
+	// Let in: the board, with the security headers.
 	c := env.Client(t, "demo-guardian1")
-	resp, _ = get(t, c, env.BoardURL("demo-guardian1"))
+	resp, body = get(t, c, env.BoardURL("demo-guardian1"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="area-trygghet"`) {
+		t.Fatalf("board after admission: status %d", resp.StatusCode)
+	}
 	h := resp.Header
 	csp := h.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
@@ -126,17 +213,35 @@ func TestSecurityHeadersAndJoin(t *testing.T) {
 		t.Error("X-XSS-Protection: 1; mode=block is harmful (OWASP)")
 	}
 
-	// Unknown, malformed and cross-member requests all get the same plain 404.
+	// Unknown, malformed, expired and revoked links, /join without a link, and
+	// cross-member requests all get the same plain 404.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	expired, hash := secret.NewToken()
+	now := time.Now()
+	if err := env.Store.CreateInvite(ctx, board.Invite{TokenHash: hash, MemberID: "demo-guardian2", MeetingID: demo.MeetingID,
+		CreatedAt: now.Add(-8 * 24 * time.Hour), ExpiresAt: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.RevokeInvites(ctx, demo.MeetingID, "demo-child"); err != nil {
+		t.Fatal(err)
+	}
 	var bodies []string
 	for _, u := range []string{
 		env.URL + "/j/" + strings.Repeat("A", 43),
 		env.URL + "/j/short",
+		env.URL + "/j/" + expired,
+		env.Links["demo-child"],    // revoked
+		env.URL + "/join",          // no link behind it
 		env.BoardURL("demo-coord"), // a guardian's cookies, the coordinator's board
 		env.URL + "/b/" + demo.MeetingID + "/nobody/",
 	} {
 		resp, body := get(t, c, u)
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", u, resp.StatusCode)
+		}
+		if len(resp.Cookies()) > 0 {
+			t.Errorf("%s: the 404 sets cookies %v", u, resp.Cookies())
 		}
 		bodies = append(bodies, body)
 	}

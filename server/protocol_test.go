@@ -5,9 +5,12 @@ package server_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math/rand"
 	"net"
@@ -1992,12 +1995,278 @@ func TestProtocolServerRestart(t *testing.T) {
 			t.Errorf("%s: close code %d on shutdown, want %d", p.member, code, realtime.CloseServerRestart)
 		}
 	}
-	// Not specified: what an upgrade gets while the server shuts down.
+	// PROTOCOL.md: the upgrade is refused "with 503 while the server shuts down".
 	ws, resp, err := env.Dial(ctx, ps[0].httpc, ps[0].member, -1, "")
 	if err == nil {
 		ws.CloseNow()
-		t.Logf("upgrade during shutdown: accepted")
-	} else if resp != nil {
-		t.Logf("upgrade during shutdown: HTTP %d", resp.StatusCode)
+		t.Fatalf("upgrade during shutdown: accepted, want HTTP 503")
+	}
+	if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("upgrade during shutdown: %v (response %v), want HTTP 503", err, resp)
+	}
+}
+
+// ---------------------------------------------------------------------------------------
+// The lobby socket (PROTOCOL.md "Getting in", "The lobby socket", "lobby-list"): someone
+// waiting gets lobby messages and heartbeats, nothing of the board, whatever happens on it;
+// their ops are refused and their presence ignored; whoever leads the meeting sees them in
+// the lobby list, lets them in or turns them away with a form post; the waiting socket then
+// hears the decision and closes with 4005, and the same session comes back to the board
+// (or is refused with 403).
+
+// sessionKey is the lobby key of a member's guest session in c: hex(sha256(token)).
+func sessionKey(t testing.TB, env *servertest.Env, c *http.Client, member string) string {
+	t.Helper()
+	u, _ := url.Parse(env.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if strings.HasSuffix(ck.Name, "bt-"+member) {
+			sum := sha256.Sum256([]byte(ck.Value))
+			return hex.EncodeToString(sum[:])
+		}
+	}
+	t.Fatalf("%s: no session cookie", member)
+	return ""
+}
+
+// awaitLobbyList reads the leader's messages until a lobby list satisfies ok.
+func awaitLobbyList(ctx context.Context, p *peer, ok func(html string) bool) error {
+	for {
+		m, err := p.step(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: waiting for a lobby list: %w", p.member, err)
+		}
+		if m.T == "lobby-list" && ok(p.lobbyList) {
+			return nil
+		}
+	}
+}
+
+// nextOnLobby returns a lobby connection's next message that is not a heartbeat.
+func nextOnLobby(ctx context.Context, c *tconn) (srvMsg, error) {
+	for {
+		m, err := c.next(ctx)
+		if err != nil || m.T != "hb" {
+			return m, err
+		}
+	}
+}
+
+func TestProtocolLobby(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t, servertest.Options{Hub: realtime.Options{Heartbeat: 30 * time.Millisecond}})
+	ctx := testCtx(t, 30*time.Second)
+	coord := connectPeers(ctx, t, env, "demo-coord")[0]
+	if err := awaitLobbyList(ctx, coord, func(string) bool { return true }); err != nil {
+		t.Fatal(err) // "after their welcome"
+	}
+	noRedirect := *coord.httpc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	decide := func(t *testing.T, c *http.Client, member, key, decision string) int {
+		t.Helper()
+		resp, err := c.PostForm(env.BoardURL(member)+"lobby", url.Values{"key": {key}, "decision": {decision}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	// Two guardians confirm "this is me" and open the lobby socket.
+	type waiting struct {
+		member, name, key string
+		httpc             *http.Client
+		c                 *tconn
+	}
+	var ws []*waiting
+	for _, g := range []struct{ member, name string }{{"demo-guardian1", "Sara Nilsson"}, {"demo-guardian2", "Ahmed Nilsson"}} {
+		hc := env.LobbyClient(t, g.member)
+		conn, resp, err := env.Dial(ctx, hc, g.member, -1, "")
+		if err != nil {
+			t.Fatalf("%s: lobby upgrade: %v (%v)", g.member, err, resp)
+		}
+		w := &waiting{member: g.member, name: g.name, key: sessionKey(t, env, hc, g.member), httpc: hc, c: newTConn(conn)}
+		t.Cleanup(w.c.close)
+		m, err := nextOnLobby(ctx, w.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.T != "lobby" || m.LobbyState != "waiting" || m.Reason != "admission" {
+			t.Fatalf("%s: first lobby message %+v, want waiting for admission", g.member, m)
+		}
+		ws = append(ws, w)
+	}
+	g1, g2 := ws[0], ws[1]
+
+	// The leader's lobby list shows both, each with admit and turn-away forms for its key.
+	err := awaitLobbyList(ctx, coord, func(h string) bool {
+		h = html.UnescapeString(h)
+		for _, w := range ws {
+			if !strings.Contains(h, w.name) || !strings.Contains(h, `name="key" value="`+w.key+`"`) {
+				return false
+			}
+		}
+		return strings.Contains(h, `value="admit"`) && strings.Contains(h, `value="turn_away"`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ops refused, presence ignored, no board content", func(t *testing.T) {
+		before := storeSeq(t, env)
+		if err := g1.c.sendJSON(ctx, map[string]any{"t": "presence", "hand": true, "editing": "compass/halsa#worries"}); err != nil {
+			t.Fatal(err)
+		}
+		op := newOp("rate", "compass/trygghet", 0, map[string]any{"perspective": "guardian:demo-guardian1", "value": "5"})
+		if err := g1.c.sendJSON(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+		m, err := nextOnLobby(ctx, g1.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.T != "reject" || m.CID != op.CID || m.Code != "forbidden" {
+			t.Fatalf("an op from the lobby: %+v, want reject forbidden", m)
+		}
+		checkSwedish(t, env, m.Message)
+		if after := storeSeq(t, env); after != before {
+			t.Fatalf("an op from the lobby moved the board from %d to %d", before, after)
+		}
+		// The board moves on; the lobby hears nothing of it (the reader fails on any board
+		// message there), only heartbeats.
+		seq := coord.mustApply(ctx, setOp("compass/halsa", "worries", coord.model.Compass["halsa"].Worries.R, "Hemligt för lobbyn."))
+		if _, ok := findPerson(coord.presence, g1.member); ok {
+			t.Errorf("presence lists %s, who waits in the lobby: %+v", g1.member, coord.presence)
+		}
+		for _, w := range ws {
+			if m, err := w.c.next(ctx); err != nil || m.T != "hb" {
+				t.Fatalf("%s: after board event %d the lobby got %+v (%v), want only heartbeats", w.member, seq, m, err)
+			}
+		}
+	})
+
+	t.Run("only the leader decides", func(t *testing.T) {
+		teacher := env.Client(t, "demo-teacher")
+		teacher.CheckRedirect = noRedirect.CheckRedirect
+		if code := decide(t, teacher, "demo-teacher", g1.key, "admit"); code != http.StatusForbidden {
+			t.Fatalf("a professional letting someone in: HTTP %d, want 403", code)
+		}
+		selfService := *g2.httpc
+		selfService.CheckRedirect = noRedirect.CheckRedirect
+		if code := decide(t, &selfService, g2.member, g2.key, "admit"); code != http.StatusForbidden {
+			t.Fatalf("someone in the lobby letting themselves in: HTTP %d, want 403", code)
+		}
+	})
+
+	t.Run("admit", func(t *testing.T) {
+		if code := decide(t, &noRedirect, "demo-coord", g1.key, "admit"); code != http.StatusSeeOther {
+			t.Fatalf("admit: HTTP %d, want 303", code)
+		}
+		m, err := nextOnLobby(ctx, g1.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.T != "lobby" || m.LobbyState != "admitted" {
+			t.Fatalf("after admission: %+v, want lobby admitted", m)
+		}
+		if code, err := g1.c.closeStatus(ctx); err != nil || code != realtime.CloseReload {
+			t.Fatalf("after admission the lobby socket ended with %d (%v), want %d (reload)", code, err, realtime.CloseReload)
+		}
+		if err := awaitLobbyList(ctx, coord, func(h string) bool { return !strings.Contains(h, g1.key) && strings.Contains(h, g2.key) }); err != nil {
+			t.Fatal(err)
+		}
+		if code := decide(t, &noRedirect, "demo-coord", g1.key, "turn_away"); code != http.StatusConflict {
+			t.Errorf("a second decision: HTTP %d, want 409", code)
+		}
+		// The same session is now on the board: a welcome, the snapshot, and live events.
+		p := &peer{t: t, env: env, member: g1.member, httpc: g1.httpc,
+			out: map[string]outcome{}, rejects: map[string]srvMsg{}, resumes: map[string]int{}, stats: map[string]int{}}
+		p.mustConnect(ctx)
+		defer p.disconnect()
+		if p.role != "guardian" || p.welcome.Resume != "snapshot" {
+			t.Fatalf("admitted guardian's welcome %+v", p.welcome)
+		}
+		if got, want := p.model.content(), storeModel(t, env).content(); got != want {
+			t.Fatalf("admitted guardian's board:\n%s", firstDiff(got, want))
+		}
+		p.mustApply(ctx, newOp("rate", "compass/trygghet", 0, map[string]any{"perspective": "guardian:demo-guardian1", "value": "5"}))
+	})
+
+	t.Run("turn away", func(t *testing.T) {
+		if code := decide(t, &noRedirect, "demo-coord", g2.key, "turn_away"); code != http.StatusSeeOther {
+			t.Fatalf("turn away: HTTP %d, want 303", code)
+		}
+		m, err := nextOnLobby(ctx, g2.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.T != "lobby" || m.LobbyState != "turned_away" {
+			t.Fatalf("after turning away: %+v, want lobby turned_away", m)
+		}
+		if code, err := g2.c.closeStatus(ctx); err != nil || code != realtime.CloseReload {
+			t.Fatalf("after turning away the lobby socket ended with %d (%v), want %d (reload)", code, err, realtime.CloseReload)
+		}
+		if err := awaitLobbyList(ctx, coord, func(h string) bool { return !strings.Contains(h, g2.key) }); err != nil {
+			t.Fatal(err)
+		}
+		conn, resp, err := env.Dial(ctx, g2.httpc, g2.member, -1, "")
+		if err == nil {
+			conn.CloseNow()
+			t.Fatal("a turned-away session's upgrade was accepted")
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a turned-away session's upgrade: %v (response %v), want HTTP 403", err, resp)
+		}
+	})
+}
+
+// ---------------------------------------------------------------------------------------
+// A snapshot may come on its own, outside a resume, when a person's view changes
+// (PROTOCOL.md "Server → client"); here the team's directory is read again after the
+// coordinator saves the co-facilitator setting. Clients take it as their board, and the
+// live events carry on from its seq with no gap and no duplicate.
+
+func TestProtocolSnapshotOutsideResume(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t, servertest.Options{})
+	ctx := testCtx(t, 20*time.Second)
+	ps := connectPeers(ctx, t, env, "demo-coord", "demo-teacher", "demo-guardian2")
+	coord := ps[0]
+	seq := makeChanges(ctx, t, 3, coord, ps[1])
+	for _, p := range ps {
+		if err := p.catchUp(ctx, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	hc := *coord.httpc
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.PostForm(env.BoardURL("demo-coord")+"cofacilitator", url.Values{"member": {""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving the co-facilitator: HTTP %d, want 303", resp.StatusCode)
+	}
+	for _, p := range ps {
+		n := len(p.snapshots)
+		for len(p.snapshots) == n {
+			if _, err := p.step(ctx); err != nil {
+				t.Fatalf("%s: waiting for the snapshot: %v", p.member, err)
+			}
+		}
+		if got := p.snapshots[len(p.snapshots)-1]; got != seq {
+			t.Fatalf("%s: snapshot at %d, the board is at %d", p.member, got, seq)
+		}
+		if got, want := p.model.content(), storeModel(t, env).content(); got != want {
+			t.Fatalf("%s: snapshot differs from the store's board:\n%s", p.member, firstDiff(got, want))
+		}
+	}
+	next := makeChanges(ctx, t, 2, ps[1], coord)
+	for _, p := range ps {
+		if err := p.catchUp(ctx, next); err != nil {
+			t.Fatal(err)
+		}
+		checkAppliedRun(t, p)
 	}
 }

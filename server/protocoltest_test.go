@@ -4,13 +4,22 @@ package server_test
 // its own wire types (not the server's Go types), a reader goroutine that queues every
 // server message, and a peer that keeps a model of the board purely from snapshots and
 // events, tracks its unconfirmed ops and re-sends them after a reconnect.
+//
+// The client is strict where a browser is lenient: PROTOCOL.md tells clients to ignore
+// message types they do not know, but a protocol test fails on any type the document does
+// not list, and on a documented one in a place the document does not allow (board content
+// on a lobby connection, a lobby message on a board connection, the lobby list sent to a
+// guest).
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -130,12 +139,18 @@ type srvMsg struct {
 	Member  string `json:"member"`
 	Role    string `json:"role"`
 	Resume  string `json:"resume"`
-	// snapshot
-	State *wState     `json:"state"`
-	HTML  []wFragment `json:"html"`
-	// event
+	// snapshot (State) and lobby (LobbyState) both name their field "state": an object in
+	// one, a string in the other. decodeSrvMsg fills the one T calls for.
+	RawState   json.RawMessage `json:"state"`
+	State      *wState         `json:"-"`
+	LobbyState string          `json:"-"`
+	// snapshot, event, presence, lobby-list
+	HTML []wFragment `json:"html"`
+	// event, snapshot (outside a resume)
 	Change   *wChange `json:"change"`
 	Announce string   `json:"announce"`
+	// lobby
+	Reason string `json:"reason"`
 	// ack, reject
 	CID     string `json:"cid"`
 	Code    string `json:"code"`
@@ -147,6 +162,45 @@ type srvMsg struct {
 
 	at   time.Time // when the reader received it
 	size int       // bytes on the wire
+}
+
+// documentedTypes are the server → client message types of PROTOCOL.md ("Server →
+// client" and "The lobby socket").
+var documentedTypes = map[string]bool{
+	"welcome": true, "snapshot": true, "event": true, "ack": true, "reject": true,
+	"presence": true, "hb": true, "lobby": true, "lobby-list": true,
+}
+
+// errViolation marks a server message that breaks PROTOCOL.md; the reader stops on it.
+var errViolation = errors.New("protocol violation")
+
+func violation(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errViolation, fmt.Sprintf(format, args...))
+}
+
+// decodeSrvMsg parses one server message of a documented type.
+func decodeSrvMsg(data []byte) (srvMsg, error) {
+	var m srvMsg
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, violation("a message that is not JSON: %v: %.200s", err, data)
+	}
+	if m.T == "" {
+		return m, violation("a message without t: %.200s", data)
+	}
+	if !documentedTypes[m.T] {
+		return m, violation("a message of undocumented type %q: %.200s", m.T, data)
+	}
+	switch m.T {
+	case "snapshot":
+		if err := json.Unmarshal(m.RawState, &m.State); err != nil || m.State == nil {
+			return m, violation("a snapshot without a board state (%v): %.200s", err, data)
+		}
+	case "lobby":
+		if err := json.Unmarshal(m.RawState, &m.LobbyState); err != nil {
+			return m, violation("a lobby message whose state is not a string (%v): %.200s", err, data)
+		}
+	}
+	return m, nil
 }
 
 // opMsg is a client op envelope.
@@ -183,6 +237,12 @@ func newCID() string {
 type tconn struct {
 	ws *websocket.Conn
 
+	// Read by the reader goroutine only: what the connection is, from its first message
+	// ("board" after a welcome, "lobby" after a lobby message), the role the welcome named,
+	// and whether the lobby has said its last word.
+	mode, role string
+	lobbyDone  bool
+
 	mu     sync.Mutex
 	q      []srvMsg
 	err    error // why the reader stopped; set once, after the last queued message
@@ -205,11 +265,10 @@ func (c *tconn) readLoop() {
 		}
 		var m srvMsg
 		if err == nil {
-			if jerr := json.Unmarshal(data, &m); jerr != nil {
-				err = fmt.Errorf("server sent a message that is not JSON: %v: %.200s", jerr, data)
-			} else if m.T == "" {
-				err = fmt.Errorf("server message without t: %.200s", data)
-			}
+			m, err = decodeSrvMsg(data)
+		}
+		if err == nil {
+			err = c.checkStream(m)
 		}
 		c.mu.Lock()
 		if err != nil {
@@ -228,6 +287,79 @@ func (c *tconn) readLoop() {
 			return
 		}
 	}
+}
+
+// staffRoles may lead a meeting (the coordinator, or a co-facilitator, who is staff with an
+// account), and so may receive the lobby list.
+var staffRoles = map[string]bool{"coordinator": true, "professional": true, "child_contact": true}
+
+// checkStream checks that a message may come where it does (PROTOCOL.md "Getting in",
+// "The lobby socket", "Server → client"): a connection is a board connection (it starts
+// with a welcome) or a lobby connection (it starts with a lobby message), and each kind
+// carries only its own messages. Heartbeats may come anywhere.
+func (c *tconn) checkStream(m srvMsg) error {
+	if m.T == "hb" {
+		return nil
+	}
+	switch c.mode {
+	case "":
+		switch m.T {
+		case "welcome":
+			c.mode, c.role = "board", m.Role
+		case "lobby":
+			c.mode = "lobby"
+		default:
+			return violation("the first message is %q, want welcome or lobby", m.T)
+		}
+	case "board":
+		switch m.T {
+		case "welcome":
+			return violation("a second welcome on one connection")
+		case "lobby":
+			return violation("a lobby message (%q) on a board connection", m.LobbyState)
+		}
+	case "lobby":
+		if c.lobbyDone {
+			return violation("a %q message after the lobby's last word", m.T)
+		}
+		switch m.T {
+		case "lobby":
+		case "reject":
+			// "Ops sent from the lobby are refused (forbidden)."
+			if m.Code != "forbidden" || m.CID == "" || m.Message == "" {
+				return violation("a lobby connection's op refused with %+v, want code forbidden with a cid and a message", m)
+			}
+		default:
+			return violation("a %q message on a lobby connection: someone waiting gets no board content", m.T)
+		}
+	}
+	switch m.T {
+	case "lobby":
+		switch m.LobbyState {
+		case "waiting":
+			if m.Reason != "admission" && m.Reason != "consent" {
+				return violation("lobby waiting with reason %q, want admission or consent", m.Reason)
+			}
+		case "admitted", "turned_away":
+			if m.Reason != "" {
+				return violation("lobby %s with a reason %q", m.LobbyState, m.Reason)
+			}
+			c.lobbyDone = true // the 4005 close follows
+		default:
+			return violation("lobby state %q", m.LobbyState)
+		}
+	case "lobby-list":
+		if !staffRoles[c.role] {
+			return violation("the lobby list sent to a %s: only whoever leads the meeting gets it", c.role)
+		}
+		if len(m.HTML) != 1 {
+			return violation("a lobby list with %d fragments, want the room-control region", len(m.HTML))
+		}
+		if err := checkFragments(m.HTML, "room-control"); err != nil {
+			return violation("lobby list: %v", err)
+		}
+	}
+	return nil
 }
 
 // next returns the next message; once the queue is empty and the connection has ended it
@@ -254,8 +386,8 @@ func (c *tconn) next(ctx context.Context) (srvMsg, error) {
 	}
 }
 
-// nextOf returns the next message of one of the types, skipping presence and heartbeats;
-// any other message is an error.
+// nextOf returns the next message of one of the types, skipping presence, heartbeats and
+// lobby lists (the reader has checked them); any other message is an error.
 func (c *tconn) nextOf(ctx context.Context, types ...string) (srvMsg, error) {
 	for {
 		m, err := c.next(ctx)
@@ -267,7 +399,7 @@ func (c *tconn) nextOf(ctx context.Context, types ...string) (srvMsg, error) {
 				return m, nil
 			}
 		}
-		if m.T == "presence" || m.T == "hb" {
+		if m.T == "presence" || m.T == "hb" || m.T == "lobby-list" {
 			continue
 		}
 		return m, fmt.Errorf("got %q message (%+v), want one of %v", m.T, m, types)
@@ -283,11 +415,12 @@ func (c *tconn) sendJSON(ctx context.Context, v any) error {
 }
 
 // closeStatus waits for the connection to end and returns its close code (-1 for none).
+// A protocol violation on the way is an error, not a close code.
 func (c *tconn) closeStatus(ctx context.Context) (websocket.StatusCode, error) {
 	for {
 		_, err := c.next(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, errViolation) {
 				return -1, err
 			}
 			return websocket.CloseStatus(err), nil
@@ -496,6 +629,8 @@ type peer struct {
 	out       map[string]outcome
 	rejects   map[string]srvMsg // the reject messages by cid
 	presence  []wPerson
+	// lobbyList is the room-control region of the last lobby list (leaders only).
+	lobbyList string
 	resumes   map[string]int
 	stats     map[string]int
 	// resuming is set while the missed events after a welcome are read.
@@ -506,8 +641,41 @@ type peer struct {
 
 func newPeer(t testing.TB, env *servertest.Env, member string) *peer {
 	t.Helper()
-	return &peer{t: t, env: env, member: member, httpc: env.Client(t, member),
+	return &peer{t: t, env: env, member: member, httpc: memberClient(t, env, member),
 		out: map[string]outcome{}, rejects: map[string]srvMsg{}, resumes: map[string]int{}, stats: map[string]int{}}
+}
+
+// memberClient is an HTTP client of a member who is in the meeting, the way PROTOCOL.md
+// "Getting in" has them come: the coordinator signs in with their account and goes
+// straight in; everyone else follows their link, confirms "this is me" and is let in from
+// the lobby.
+func memberClient(t testing.TB, env *servertest.Env, member string) *http.Client {
+	t.Helper()
+	if member == "demo-coord" {
+		return coordinatorOnBoard(t, env)
+	}
+	return env.Client(t, member)
+}
+
+// coordinatorOnBoard signs the demo coordinator in with the login form, the board as the
+// place to go next (as /login?next= does), and checks they land on the board itself.
+func coordinatorOnBoard(t testing.TB, env *servertest.Env) *http.Client {
+	t.Helper()
+	c := servertest.NewClient()
+	board := "/b/" + env.MeetingID + "/demo-coord/"
+	resp, err := c.PostForm(env.URL+"/login", url.Values{"email": {env.CoordinatorEmail}, "password": {env.CoordinatorPassword}, "next": {board}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != board || !strings.Contains(string(body), `data-seq="`) {
+		t.Fatalf("coordinator login: status %d at %s, want the board at %s", resp.StatusCode, resp.Request.URL.Path, board)
+	}
+	return c
 }
 
 // connect opens a connection resuming from the model (or asking for a snapshot when there
@@ -558,20 +726,12 @@ func (p *peer) connect(ctx context.Context, fresh bool) error {
 		if m.Seq != w.Seq || m.Epoch != w.Epoch {
 			return fmt.Errorf("%s: snapshot at seq %d epoch %q, welcome said %d %q", p.member, m.Seq, m.Epoch, w.Seq, w.Epoch)
 		}
-		if len(m.State.Compass) != len(board.Areas) {
-			return fmt.Errorf("%s: snapshot has %d compass areas", p.member, len(m.State.Compass))
+		if m.Announce != "" {
+			return fmt.Errorf("%s: the snapshot of a resume carries an announcement %q", p.member, m.Announce)
 		}
-		if err := checkState(m.State); err != nil {
-			return fmt.Errorf("%s: snapshot: %w", p.member, err)
+		if err := p.takeSnapshot(m); err != nil {
+			return err
 		}
-		if err := checkFragments(m.HTML, snapshotTargets...); err != nil {
-			return fmt.Errorf("%s: snapshot: %w", p.member, err)
-		}
-		if p.model != nil && p.model.Epoch == m.Epoch && m.Seq < p.model.Seq {
-			return fmt.Errorf("%s: snapshot at %d goes back from %d in the same epoch", p.member, m.Seq, p.model.Seq)
-		}
-		p.model = modelFromState(m.State, m.Seq, m.Epoch)
-		p.snapshots = append(p.snapshots, m.Seq)
 	case "current":
 		if p.model == nil || since < 0 || w.Seq != since || w.Epoch != epoch {
 			return fmt.Errorf("%s: resume current at %d/%q but the client is at %d/%q", p.member, w.Seq, w.Epoch, since, epoch)
@@ -597,6 +757,28 @@ func (p *peer) connect(ctx context.Context, fresh bool) error {
 	default:
 		return fmt.Errorf("%s: unknown resume %q", p.member, w.Resume)
 	}
+	return nil
+}
+
+// takeSnapshot checks a snapshot and makes its state the model.
+func (p *peer) takeSnapshot(m srvMsg) error {
+	if len(m.State.Compass) != len(board.Areas) {
+		return fmt.Errorf("%s: snapshot has %d compass areas", p.member, len(m.State.Compass))
+	}
+	if err := checkState(m.State); err != nil {
+		return fmt.Errorf("%s: snapshot: %w", p.member, err)
+	}
+	if err := checkFragments(m.HTML, snapshotTargets...); err != nil {
+		return fmt.Errorf("%s: snapshot: %w", p.member, err)
+	}
+	if m.Epoch == "" || m.Seq < 0 {
+		return fmt.Errorf("%s: snapshot at seq %d epoch %q", p.member, m.Seq, m.Epoch)
+	}
+	if p.model != nil && p.model.Epoch == m.Epoch && m.Seq < p.model.Seq {
+		return fmt.Errorf("%s: snapshot at %d goes back from %d in the same epoch", p.member, m.Seq, p.model.Seq)
+	}
+	p.model = modelFromState(m.State, m.Seq, m.Epoch)
+	p.snapshots = append(p.snapshots, m.Seq)
 	return nil
 }
 
@@ -721,6 +903,20 @@ func (p *peer) handle(m srvMsg) error {
 		}
 		return nil
 	case "hb":
+		return nil
+	case "snapshot":
+		// Outside a resume: the person's view changed (a co-facilitator takes over or hands
+		// back, the team's directory changed). The board is the one the server has now.
+		if p.model == nil {
+			return fmt.Errorf("%s: a snapshot outside a resume before any state", p.member)
+		}
+		if p.resuming {
+			return fmt.Errorf("%s: a snapshot among the missed events", p.member)
+		}
+		return p.takeSnapshot(m)
+	case "lobby-list":
+		// The reader checked who may get it and that it is the room-control region.
+		p.lobbyList = m.HTML[0].HTML
 		return nil
 	}
 	return fmt.Errorf("%s: unexpected %q message after the welcome", p.member, m.T)

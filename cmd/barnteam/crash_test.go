@@ -12,6 +12,12 @@ package main_test
 // re-sends its unconfirmed ops; one that the log holds must come back as an ack with the
 // logged seq, one it does not hold as a new event.
 //
+// The clients get in the real way, once: the coordinator signs in with the account the
+// demo prints; the others follow their personal links, confirm "this is me" and are let in
+// from the lobby by the coordinator. Sessions and admissions are in the database, so after
+// every SIGKILL the same cookies simply reconnect: a client that finds itself in the lobby,
+// or logged out, has lost what the server had promised to keep.
+//
 //	BARNTEAM_CRASH_ROUNDS=10 go test -race -count=1 -run Crash ./cmd/barnteam/ -v
 //
 // BARNTEAM_CRASH_SEED repeats a run's random choices (the seed is logged).
@@ -19,6 +25,8 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +35,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,11 +52,15 @@ import (
 	"github.com/barnteam/barnteam/server/store/sqlite"
 )
 
-const crashMeeting = "demo-meeting"
+const (
+	crashMeeting = "demo-meeting"
+	coordinator  = "demo-coord" // signs in with the demo's account; the others come by link
+)
 
 // The members who write during the test: each owns the entities it edits, so a text set
 // can always be sent with a base at or above the field's revision (no merge, no conflict)
-// and every op the test sends is valid. Names are matched against the printed links.
+// and every op the test sends is valid. Names are matched against the printed links (the
+// coordinator has none: they sign in).
 var crashMembers = []struct{ id, name, short, kind string }{
 	{"demo-coord", "Maria Lind", "c", "agenda"},
 	{"demo-teacher", "Johan Berg", "t", "action"},
@@ -89,9 +102,18 @@ func TestCrash(t *testing.T) {
 
 	p := startServer(t, bin, data, "")
 	clients := make([]*client, len(crashMembers))
+	var coord *client
 	for i, m := range crashMembers {
 		clients[i] = newClient(t, rec, m.id, m.short, m.kind)
-		clients[i].join(p)
+		if m.id == coordinator {
+			coord = clients[i]
+			coord.login(p)
+		}
+	}
+	for _, c := range clients {
+		if c != coord {
+			c.join(p, coord)
+		}
 	}
 
 	for round := 1; round <= rounds; round++ {
@@ -258,15 +280,17 @@ func (o *outBuf) String() string {
 }
 
 type proc struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	addr   string // 127.0.0.1:port
-	base   string // http://127.0.0.1:port
-	links  map[string]string
-	stdout *outBuf
-	stderr *outBuf
-	done   chan struct{} // closed when the process has been waited for
-	err    error         // cmd.Wait's answer, set before done is closed
+	t     *testing.T
+	cmd   *exec.Cmd
+	addr  string // 127.0.0.1:port
+	base  string // http://127.0.0.1:port
+	links map[string]string
+	// The demo coordinator's login, as printed (a fresh password on every start).
+	email, password string
+	stdout          *outBuf
+	stderr          *outBuf
+	done            chan struct{} // closed when the process has been waited for
+	err             error         // cmd.Wait's answer, set before done is closed
 }
 
 func freeAddr(t *testing.T) string {
@@ -344,7 +368,8 @@ func tryStart(t *testing.T, bin, data, addr string) (*proc, error) {
 	defer timeout.Stop()
 	for {
 		p.links = parseLinks(p.stdout.String(), p.base)
-		if len(p.links) == len(crashMembers) && strings.Contains(p.stderr.String(), listening) {
+		p.email, p.password = parseLogin(p.stdout.String(), p.base)
+		if len(p.links) == len(crashMembers)-1 && p.password != "" && strings.Contains(p.stderr.String(), listening) {
 			break
 		}
 		select {
@@ -353,7 +378,7 @@ func tryStart(t *testing.T, bin, data, addr string) (*proc, error) {
 		case <-p.done:
 			return fail("exited before listening")
 		case <-timeout.C:
-			return fail("no join links and \"listening\" within 20s; stdout:\n%s", p.stdout.String())
+			return fail("no join links, coordinator login and \"listening\" within 20s; stdout:\n%s", p.stdout.String())
 		}
 	}
 	hc := &http.Client{Timeout: 2 * time.Second}
@@ -379,7 +404,8 @@ func tryStart(t *testing.T, bin, data, addr string) (*proc, error) {
 }
 
 // parseLinks finds the test members' join links in the -demo output, lines like
-// "  Maria Lind     Stödsamordnare         http://127.0.0.1:8099/j/<token>".
+// "  Johan Berg     Professionell          http://127.0.0.1:8099/j/<token>". The
+// coordinator signs in instead (parseLogin).
 func parseLinks(out, base string) map[string]string {
 	links := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
@@ -388,12 +414,32 @@ func parseLinks(out, base string) map[string]string {
 			continue
 		}
 		for _, m := range crashMembers {
-			if strings.HasPrefix(strings.TrimSpace(line), m.name+" ") {
+			if m.id != coordinator && strings.HasPrefix(strings.TrimSpace(line), m.name+" ") {
 				links[m.id] = f[len(f)-1]
 			}
 		}
 	}
 	return links
+}
+
+// parseLogin finds the demo coordinator's login in the -demo output, a line like
+// "  Stödsamordnare: http://127.0.0.1:8099/login  e-mail maria.lind@demo.barnteam.se  password <pw>".
+func parseLogin(out, base string) (email, password string) {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if !slices.Contains(f, base+"/login") {
+			continue
+		}
+		for i := 0; i+1 < len(f); i++ {
+			switch f[i] {
+			case "e-mail":
+				email = f[i+1]
+			case "password":
+				password = f[i+1]
+			}
+		}
+	}
+	return email, password
 }
 
 func (p *proc) kill() {
@@ -682,19 +728,74 @@ func newClient(t *testing.T, rec *recorder, id, short, kind string) *client {
 	return c
 }
 
-// join follows the member's join link once; the session cookie then outlives restarts.
-func (c *client) join(p *proc) {
+func (c *client) boardPath() string { return "/b/" + crashMeeting + "/" + c.id + "/" }
+
+// fetch makes a request (following redirects) and returns where it ended and the page.
+func (c *client) fetch(method, u string, form url.Values) (*http.Response, string) {
 	c.t.Helper()
-	resp, err := c.http.Get(p.links[c.id])
+	var resp *http.Response
+	var err error
+	if method == http.MethodPost {
+		resp, err = c.http.PostForm(u, form)
+	} else {
+		resp, err = c.http.Get(u)
+	}
 	if err != nil {
-		c.t.Fatal(err)
+		c.t.Fatalf("%s: %s %s: %v", c.id, method, u, err)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	want := "/b/" + crashMeeting + "/" + c.id + "/"
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != want {
-		c.t.Fatalf("join %s: status %d at %s, want 200 at %s", c.id, resp.StatusCode, resp.Request.URL.Path, want)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("%s: %s %s: %v", c.id, method, u, err)
 	}
+	return resp, string(b)
+}
+
+// onBoard checks that a page is the member's board itself (not the lobby).
+func (c *client) onBoard(resp *http.Response, page, what string) {
+	c.t.Helper()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != c.boardPath() || !strings.Contains(page, `data-seq="`) {
+		c.t.Fatalf("%s: %s: status %d at %s, want the board at %s", c.id, what, resp.StatusCode, resp.Request.URL.Path, c.boardPath())
+	}
+}
+
+// login signs the coordinator in with the printed account, the board as the place to go
+// next; the staff session cookie then outlives restarts.
+func (c *client) login(p *proc) {
+	c.t.Helper()
+	resp, page := c.fetch(http.MethodPost, p.base+"/login", url.Values{"email": {p.email}, "password": {p.password}, "next": {c.boardPath()}})
+	c.onBoard(resp, page, "login")
+}
+
+// join follows the member's personal link once, confirms "this is me" and waits in the
+// lobby until the coordinator lets the session in; the session cookie and the admission
+// then outlive restarts.
+func (c *client) join(p *proc, coord *client) {
+	c.t.Helper()
+	resp, _ := c.fetch(http.MethodGet, p.links[c.id], nil)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/join" {
+		c.t.Fatalf("join %s: status %d at %s, want 200 at /join", c.id, resp.StatusCode, resp.Request.URL.Path)
+	}
+	resp, page := c.fetch(http.MethodPost, p.base+"/join", url.Values{})
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != c.boardPath() || !strings.Contains(page, `data-ws="`+c.boardPath()+`ws"`) || strings.Contains(page, `data-seq="`) {
+		c.t.Fatalf("join %s: status %d at %s, want the lobby at %s", c.id, resp.StatusCode, resp.Request.URL.Path, c.boardPath())
+	}
+	// The coordinator lets the session in: the lobby key is hex(sha256(session token)).
+	u, _ := url.Parse(p.base)
+	key := ""
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if strings.HasSuffix(ck.Name, "bt-"+c.id) {
+			sum := sha256.Sum256([]byte(ck.Value))
+			key = hex.EncodeToString(sum[:])
+		}
+	}
+	if key == "" {
+		c.t.Fatalf("join %s: no session cookie after \"this is me\"", c.id)
+	}
+	resp, page = coord.fetch(http.MethodPost, p.base+coord.boardPath()+"lobby", url.Values{"key": {key}, "decision": {"admit"}})
+	coord.onBoard(resp, page, "letting "+c.id+" in")
+	resp, page = c.fetch(http.MethodGet, p.base+c.boardPath(), nil)
+	c.onBoard(resp, page, "after admission")
 }
 
 // freeze stops the client's drivers from sending anything more and returns how many ops
@@ -873,7 +974,10 @@ type session struct {
 }
 
 type serverMsg struct {
-	T       string `json:"t"`
+	T    string `json:"t"`
+	HTML []struct {
+		Target string `json:"target"`
+	} `json:"html"`
 	Seq     int64  `json:"seq"`
 	Epoch   string `json:"epoch"`
 	Member  string `json:"member"`
@@ -916,7 +1020,7 @@ func (c *client) connect(p *proc, load bool) *session {
 		if resp != nil {
 			status = resp.StatusCode
 		}
-		c.t.Fatalf("%s: dial %s: %v (status %d)", c.id, u, err, status)
+		c.t.Fatalf("%s: dial %s: %v (status %d; 404 means the session is gone)", c.id, u, err, status)
 	}
 	ws.SetReadLimit(16 << 20)
 	s.ws = ws
@@ -933,6 +1037,9 @@ func (c *client) connect(p *proc, load bool) *session {
 		return m
 	}
 	w := read()
+	if w.T == "lobby" {
+		c.t.Fatalf("LOST: %s was let in before the crash, but after the restart waits in the lobby again (%+v)", c.id, w)
+	}
 	if w.T != "welcome" || w.Member != c.id {
 		c.t.Fatalf("%s: first message %+v, want a welcome for %s", c.id, w, c.id)
 	}
@@ -1063,6 +1170,13 @@ func (s *session) reader() {
 				c.drop(o)
 				c.slots[o.slot].step = 0
 			}
+		case "lobby-list":
+			// Only whoever leads the meeting gets the lobby; nobody waits in this test.
+			if c.id != coordinator || len(m.HTML) != 1 || m.HTML[0].Target != "room-control" {
+				c.rec.errorf("%s: unexpected lobby list %.200s", c.id, data)
+			}
+		case "lobby":
+			c.rec.errorf("LOST: %s is on the board but was sent a lobby message %.200s", c.id, data)
 		case "presence", "hb":
 		default:
 			c.rec.errorf("%s: unexpected message %.200s", c.id, data)

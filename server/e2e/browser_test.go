@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -230,15 +232,44 @@ func axeCheck(p *person, what string) {
 	}
 }
 
-// axe-core finds no WCAG 2.1 A/AA violations on the board (Swedish and English, the
-// coordinator's and a guardian's), the home page and the 404 page.
+// axe-core finds no WCAG 2.1 A/AA violations on the way in and on the board, in Swedish
+// and English: the login page (before the coordinator signs in), the /join page and the
+// lobby page while waiting (before the guardian is let in), the coordinator's and a
+// guardian's board, the home page and the 404 page.
 func TestAccessibility(t *testing.T) {
-	s := start(t, 90*time.Second)
+	s := start(t, 120*time.Second)
 	for _, member := range []string{"demo-coord", "demo-guardian1"} {
 		t.Run(member, func(t *testing.T) {
 			p := s.newPerson(t, member, member)
-			p.join()
-			board := "/b/" + s.env.MeetingID + "/" + member + "/"
+			board := p.boardPath()
+			if member == coordinatorID {
+				for _, lang := range []string{"en", "sv"} { // Swedish last: the board starts in it
+					p.open("/login?lang=" + lang)
+					p.waitJS(`the login page, <html lang="`+lang+`">`, `document.documentElement.lang === `+jsString(lang)+` && !!document.getElementById("email")`)
+					axeCheck(p, "the login page ("+lang+")")
+				}
+				p.join()
+			} else {
+				p.do(chromedp.Navigate(s.env.Links[member]))
+				p.waitJoinPage()
+				for _, lang := range []string{"en", "sv"} {
+					p.open("/join?lang=" + lang)
+					p.waitJoinPage()
+					p.waitJS(`/join with <html lang="`+lang+`">`, `document.documentElement.lang === `+jsString(lang))
+					axeCheck(p, "the /join page ("+lang+")")
+				}
+				p.confirmJoin()
+				for _, lang := range []string{"sv", "en"} {
+					p.open(board + "?lang=" + lang)
+					p.waitLobby()
+					p.waitJS(`the lobby with <html lang="`+lang+`">`, `document.documentElement.lang === `+jsString(lang))
+					axeCheck(p, "the lobby page, waiting ("+lang+")")
+				}
+				p.open(board + "?lang=sv") // the board starts in Swedish, as for the coordinator
+				p.waitLobby()
+				s.host(t).admit(p)
+				p.waitBoard()
+			}
 			p.waitJS(`<html lang="sv">`, `document.documentElement.lang === "sv"`)
 			axeCheck(p, member+"'s board in Swedish")
 
@@ -287,7 +318,8 @@ func TestNarrowPhone(t *testing.T) {
 			t.Errorf("%s: controls outside the 360 px screen (reachable only by scrolling sideways):\n%s", what, out)
 		}
 	}
-	for _, member := range []string{"demo-guardian1", "demo-coord"} {
+	// The coordinator comes first: from the phone they let both guardian sessions in.
+	for _, member := range []string{"demo-coord", "demo-guardian1"} {
 		p := s.newPerson(t, member, member, phone)
 		p.join()
 		noSideScroll(p, member+"'s board")
@@ -361,4 +393,54 @@ func TestKeyboardOnly(t *testing.T) {
 	if got := p.value(want); got != text {
 		t.Errorf("%s = %q, want %q", want, got, text)
 	}
+}
+
+// A lobby page that is away when its person is let in (the socket dropped: a phone's
+// screen locked, a weak network) still turns into the board by itself once it is back.
+// The person is let in while the page cannot hear it, so no "admitted" message reaches
+// it; its next connection is then a board connection, and the page must not wait on as
+// if nothing had happened.
+func TestLobbyAwayWhenLetIn(t *testing.T) {
+	s := start(t, 60*time.Second)
+	c := s.newPerson(t, "coordinator", coordinatorID)
+	c.join()
+	g := s.newPerson(t, "guardian", "demo-guardian1")
+	g.joinLobby()
+	name := s.memberName(g.member)
+	inList := `[...document.querySelectorAll("#room-control .lobby-entry bdi")].some(b => b.textContent === ` + jsString(name) + `)`
+	c.waitJS(name+" in the lobby list", inList)
+
+	// The guardian's network goes away; the server drops the lobby socket (the coordinator's
+	// list then loses her).
+	setOffline(g, true)
+	s.env.Server.Hub().CloseMember(s.env.MeetingID, g.member, websocket.StatusGoingAway)
+	c.waitJS(name+" gone from the lobby list", `!(`+inList+`)`)
+
+	// Meanwhile she is let in: the coordinator's page posts the decision as its "Släpp in"
+	// form does (clicked just before the list changed).
+	var cookies []*network.Cookie
+	g.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{s.env.URL + g.boardPath()}})
+		cookies = res.Cookies
+		return err
+	}))
+	key := ""
+	for _, ck := range cookies {
+		if strings.HasSuffix(ck.Name, "bt-"+g.member) {
+			sum := sha256.Sum256([]byte(ck.Value))
+			key = hex.EncodeToString(sum[:])
+		}
+	}
+	if key == "" {
+		t.Fatal("no guest session cookie in the guardian's browser")
+	}
+	posted := eval[bool](c, fmt.Sprintf(`fetch("lobby", {method: "POST", body: new URLSearchParams({key: %s, decision: "admit"}), credentials: "same-origin", redirect: "manual"})
+		.then(r => r.type === "opaqueredirect" || r.ok)`, jsString(key)))
+	if !posted {
+		t.Fatal("the coordinator's page could not let the guardian in")
+	}
+
+	// Back: the page reconnects and must come to the board by itself.
+	setOffline(g, false)
+	g.waitBoard()
 }

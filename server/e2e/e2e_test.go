@@ -68,11 +68,18 @@ func chromiumPath(t *testing.T) string {
 	return p
 }
 
+// coordinatorID is the demo's Stödsamordnare, who signs in with an account; everyone else
+// comes in with a personal link.
+const coordinatorID = "demo-coord"
+
 // suite is one test's server and browser.
 type suite struct {
 	t       *testing.T
 	env     *servertest.Env
 	browser context.Context // the browser's first context; people are isolated children
+	// hosts are the coordinators on their boards who let people in, by the test they
+	// belong to (see host).
+	hosts map[*testing.T]*person
 }
 
 // start starts the server (demo team seeded) and a headless Chromium. Everything stops
@@ -127,7 +134,7 @@ func start(t *testing.T, limit time.Duration) *suite {
 	if err := chromedp.Do(browserCtx); err != nil {
 		t.Fatalf("start Chromium %s: %v", path, err)
 	}
-	return &suite{t: t, env: env, browser: browserCtx}
+	return &suite{t: t, env: env, browser: browserCtx, hosts: map[*testing.T]*person{}}
 }
 
 // person is one participant: an isolated browser context (own cookies) with one tab.
@@ -248,18 +255,178 @@ func (p *person) state() string {
 	return s
 }
 
-// join opens the person's join link: it sets the session cookie and redirects to the
-// board. query is appended to the board URL afterwards when not empty (e.g. "?lang=en").
+// boardPath is the person's board address.
+func (p *person) boardPath() string { return "/b/" + p.s.env.MeetingID + "/" + p.member + "/" }
+
+// join brings the person onto their board, connected and saved, the way PROTOCOL.md
+// "Getting in" says: the coordinator signs in at /login and opens the board (signIn);
+// everyone else follows their personal link, confirms "this is me" and waits in the lobby
+// (joinLobby) until a coordinator on their board clicks "Släpp in" (admit); the lobby page
+// then turns into the board by itself, with nothing done in the person's tab.
 func (p *person) join() {
+	p.t.Helper()
+	if p.member == coordinatorID {
+		p.signIn()
+		p.open(p.boardPath())
+		p.waitBoard()
+		if p.s.hosts[p.t] == nil {
+			p.s.hosts[p.t] = p
+			p.t.Cleanup(func() { delete(p.s.hosts, p.t) })
+		}
+		return
+	}
+	p.joinLobby()
+	p.s.host(p.t).admit(p)
+	p.waitBoard()
+}
+
+// host returns a coordinator on their board who lets people in: the first who joined in
+// test t or in the suite's own test, or else a new one, opened in t for the purpose.
+func (s *suite) host(t *testing.T) *person {
+	t.Helper()
+	if h := s.hosts[t]; h != nil {
+		return h
+	}
+	if h := s.hosts[s.t]; h != nil {
+		return h
+	}
+	h := s.newPerson(t, "coordinator letting people in", coordinatorID)
+	h.join()
+	return h
+}
+
+// memberName is a demo member's name as pages show it.
+func (s *suite) memberName(member string) string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, err := s.env.Store.Member(ctx, member)
+	if err != nil {
+		s.t.Fatalf("member %s: %v", member, err)
+	}
+	return m.Name
+}
+
+// signIn signs the demo coordinator in at /login: the e-mail and password typed into the
+// form and a real click on its button.
+func (p *person) signIn() {
+	p.t.Helper()
+	p.open("/login")
+	p.waitJS("the login form", `!!document.querySelector('main form[action="/login"] button[type="submit"]')`)
+	p.do(
+		chromedp.SendKeys(chromedp.ID("email"), p.s.env.CoordinatorEmail),
+		chromedp.SendKeys(chromedp.ID("password"), p.s.env.CoordinatorPassword),
+		chromedp.Click(chromedp.CSS(`main form[action="/login"] button[type="submit"]`)),
+	)
+	p.waitAcrossNavigation("the page after signing in", `location.pathname !== "/login" && document.readyState === "complete"`)
+}
+
+// joinLobby follows the person's personal link: the token leaves the address bar at once
+// for /join, where the person confirms with a real click on "Ja, det är jag" (in the
+// page's language); the board's address then shows the lobby, waiting.
+func (p *person) joinLobby() {
 	p.t.Helper()
 	link, ok := p.s.env.Links[p.member]
 	if !ok {
 		p.t.Fatalf("no demo member %q", p.member)
 	}
 	p.do(chromedp.Navigate(link))
-	p.waitJS("the board page after the join link",
-		`location.pathname === `+jsString("/b/"+p.s.env.MeetingID+"/"+p.member+"/")+` && !!document.getElementById("main")`)
+	p.waitJoinPage()
+	if href := eval[string](p, `location.href`); strings.Contains(href, link[strings.LastIndex(link, "/")+1:]) {
+		p.t.Fatalf("%s: the address bar still holds the link's token: %s", p.name, href)
+	}
+	p.confirmJoin()
+}
+
+// joinButton is the "this is me" button on /join.
+const joinButton = `main form[action="/join"] button[type="submit"]`
+
+// waitJoinPage waits for /join with its "this is me" button.
+func (p *person) waitJoinPage() {
+	p.t.Helper()
+	p.waitJS("the /join page", `location.pathname === "/join" && !!document.querySelector(`+jsString(joinButton)+`)`)
+}
+
+// confirmJoin clicks "this is me" on /join and waits for the lobby.
+func (p *person) confirmJoin() {
+	p.t.Helper()
+	lang := eval[string](p, `document.documentElement.lang`)
+	want := p.s.env.Catalog.T(lang, "join.yes")
+	if got := strings.TrimSpace(eval[string](p, `document.querySelector(`+jsString(joinButton)+`).textContent`)); got != want {
+		p.t.Fatalf("%s: the /join button says %q, want %q", p.name, got, want)
+	}
+	p.do(chromedp.Click(chromedp.CSS(joinButton)))
+	p.waitLobby()
+}
+
+// waitLobby waits until the board's address shows the lobby page, waiting, and checks it
+// holds no board content.
+func (p *person) waitLobby() {
+	p.t.Helper()
+	p.waitAcrossNavigation("the lobby page", `location.pathname === `+jsString(p.boardPath())+` && document.readyState === "complete" &&
+		!!document.querySelector("main.lobby") && document.getElementById("lobby-status")?.dataset.state === "waiting"`)
+	if eval[bool](p, `!!document.querySelector('[id^="area-"], #agenda, #actions, #compass') || "seq" in document.getElementById("main").dataset`) {
+		p.t.Fatalf("%s: the lobby page shows board content", p.name)
+	}
+}
+
+// admit lets g in from the lobby: a real click on "Släpp in" (in this coordinator's
+// language) next to g's name in the room-control region of the board, once g's lobby
+// socket has put them in the lobby list.
+func (c *person) admit(g *person) {
+	c.t.Helper()
+	name := c.s.memberName(g.member)
+	button := fmt.Sprintf(`[...document.querySelectorAll("#room-control .lobby-entry")]
+		.filter(li => [...li.querySelectorAll("bdi")].some(b => b.textContent === %s))
+		.map(li => li.querySelector('input[name="decision"][value="admit"]'))
+		.filter(Boolean).map(i => i.form.querySelector('button[type="submit"]'))`, jsString(name))
+	c.waitJS(name+" with a button to let them in, in the lobby list", button+`.length === 1`)
+	lang := eval[string](c, `document.documentElement.lang`)
+	label := c.s.env.Catalog.T(lang, "lobby.admit")
+	if got := strings.TrimSpace(eval[string](c, button+`[0].textContent`)); !strings.HasPrefix(got, label) {
+		c.t.Fatalf("%s: the button to let %s in says %q, want %q", c.name, name, got, label)
+	}
+	c.do(chromedp.Click(chromedp.JSPath(button)))
+	c.waitJS(name+" gone from the lobby list", button+`.length === 0`)
+}
+
+// waitBoard waits until the person's tab shows their board, connected with everything
+// saved (after a reload by the page itself, too).
+func (p *person) waitBoard() {
+	p.t.Helper()
+	p.waitAcrossNavigation("the board page", `location.pathname === `+jsString(p.boardPath())+` && document.readyState === "complete" &&
+		!!document.getElementById("main") && "seq" in document.getElementById("main").dataset`)
 	p.waitSaved()
+}
+
+// waitAcrossNavigation is waitJS for a condition that holds after the page navigates
+// (a form post, a reload the page makes itself): a poll the navigation cuts short starts
+// again on the new page, until the deadline.
+func (p *person) waitAcrossNavigation(what, expr string) {
+	p.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	var last error
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		_, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr,
+			chromedp.WithPollingInterval(pollEvery), chromedp.WithPollingTimeout(left)))
+		if err == nil {
+			return
+		}
+		if errors.Is(err, chromedp.ErrPollingTimeout) || p.ctx.Err() != nil {
+			last = err
+			break
+		}
+		last = err // the page went away under the poll: poll again on the next one
+		select {
+		case <-time.After(pollEvery):
+		case <-p.ctx.Done():
+		}
+	}
+	p.t.Fatalf("%s: waiting for %s: not within %v (last: %v; page state: %s)", p.name, what, waitLimit, last, p.state())
 }
 
 // open navigates to a URL of the server (path like "/b/…?lang=en" or "/").

@@ -30,6 +30,9 @@ function connect() {
   sock.onmessage = (e) => {
     let m;
     try { m = JSON.parse(e.data); } catch { return; }
+    // Let in while this page was offline: the server now opens a board socket for the
+    // session, so the page must become the board.
+    if (m.t === "welcome") { location.reload(); return; }
     if (m.t !== "lobby") return;
     attempt = 0;
     if (m.state === "admitted") say(msg.msgAdmitted);
