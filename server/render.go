@@ -259,6 +259,13 @@ func (d fragData) WithField(f string) fragData {
 // server checks again on every op).
 func (d fragData) Can(p string) bool { return board.Can(d.V.Role, board.Perm(p)) }
 
+// Entry is a compass area as the variant may see it (the child's unshared answer only
+// for the child and the coordinator).
+func (d fragData) Entry(a board.Area) *board.CompassEntry { return d.B.Compass[a].ForViewer(d.SeesPrivate()) }
+
+// SeesPrivate reports whether the variant sees the child's answers before they are shared.
+func (d fragData) SeesPrivate() bool { return board.SeesPrivate(d.V.Role) }
+
 // CanWriteField reports whether the variant may write the compass field d.Field.
 func (d fragData) CanWriteField() bool {
 	p := board.PermCompassWrite
@@ -307,8 +314,28 @@ func (r boardRenderer) frag(target, tpl string, data fragData) (realtime.Fragmen
 	return realtime.Fragment{Target: target, HTML: buf.String()}, nil
 }
 
+// childPrivate reports whether a change is about the child's own answer while it is not
+// shared: a rating from the child's perspective (only the child can make one, and the child
+// rates nothing else), their words, or taking a share back.
+func childPrivate(ch *board.Change, d *board.Directory) bool {
+	if ch.Compass == nil || ch.Compass.Child.Shared {
+		return false
+	}
+	if ch.Kind == board.OpShare || ch.Field == "child_words" {
+		return true
+	}
+	m, ok := d.Member(ch.Actor)
+	return ch.Kind == board.OpRate && ok && m.Role == board.RoleChild
+}
+
+// viewScreen is the shared screen's view (screen.go).
+const viewScreen = "screen"
+
 // Board renders every region.
 func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Directory) ([]realtime.Fragment, error) {
+	if v.View == viewScreen {
+		return r.screenRegions(v, b, d, nil)
+	}
 	data := r.data(v, b, d)
 	out := make([]realtime.Fragment, 0, 3+len(board.Areas))
 	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"actions", "actions"}} {
@@ -331,7 +358,15 @@ func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Direct
 
 // Change renders the regions one change touched, and announces it politely.
 func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Directory, ch *board.Change) ([]realtime.Fragment, string, error) {
+	if v.View == viewScreen {
+		frags, err := r.screenRegions(v, b, d, ch)
+		return frags, "", err
+	}
 	data := r.data(v, b, d)
+	if childPrivate(ch, d) && !data.SeesPrivate() {
+		// The child's unshared answer: others get nothing to see and nothing announced.
+		return nil, "", nil
+	}
 	who := "?"
 	if m, ok := d.Member(ch.Actor); ok {
 		who = m.Name
@@ -351,7 +386,8 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 		announce = data.P.T("announce.agenda", "name", who)
 	case ch.Compass != nil:
 		data.Area = ch.Compass.Area
-		if ch.Kind == board.OpRate {
+		if ch.Kind == board.OpRate || ch.Kind == board.OpShare || ch.Field == "child_words" {
+			// The ratings region also shows the child's own words and whether they are shared.
 			regions = []region{{"area-" + string(data.Area) + "-ratings", "area-ratings", data}}
 		} else {
 			regions = []region{{"t-compass-" + string(data.Area) + "-" + ch.Field, "compass-text", data.WithField(ch.Field)}}

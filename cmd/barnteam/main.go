@@ -38,6 +38,7 @@ type Config struct {
 	BaseURL     string
 	DatabaseURL string
 	Demo        bool
+	Labels      string
 }
 
 func main() {
@@ -69,6 +70,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, st
 	fs.StringVar(&c.DataDir, "data", env("BARNTEAM_DATA", "barnteam-data"), "data directory: the SQLite database lives here (BARNTEAM_DATA)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BARNTEAM_BASE_URL", ""), "public URL used in links, e.g. https://barnteam.example.se (BARNTEAM_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("BARNTEAM_DATABASE_URL", ""), "PostgreSQL URL; when empty the embedded SQLite is used (BARNTEAM_DATABASE_URL)")
+	fs.StringVar(&c.Labels, "labels", env("BARNTEAM_LABELS", ""), "a JSON file with the municipality's own names of the needs compass's areas (BARNTEAM_LABELS)")
 	demoDefault, _ := strconv.ParseBool(env("BARNTEAM_DEMO", "false"))
 	fs.BoolVar(&c.Demo, "demo", demoDefault, "seed a demo team and print one join link per member (BARNTEAM_DEMO)")
 	if err := fs.Parse(args); err != nil {
@@ -97,7 +99,7 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 	defer store.Close()
 
-	cat, err := i18n.Load()
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return err
 	}
@@ -154,6 +156,20 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		return err
 	}
 	return nil
+}
+
+// loadCatalog loads the messages and the deployment's own area labels, if any.
+func loadCatalog(cfg Config) (*i18n.Catalog, error) {
+	cat, err := i18n.Load()
+	if err != nil || cfg.Labels == "" {
+		return cat, err
+	}
+	f, err := os.Open(cfg.Labels)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return cat, cat.OverrideAreaLabels(f)
 }
 
 func openStore(cfg Config) (board.Store, error) {

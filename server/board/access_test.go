@@ -94,3 +94,24 @@ func TestValidateConsent(t *testing.T) {
 		t.Errorf("the child may give consent: %v", err)
 	}
 }
+
+func TestFaces(t *testing.T) {
+	for _, tc := range []struct {
+		born, scale, year, want int
+	}{
+		{2020, 0, 2026, 3}, // 6 years old
+		{2019, 0, 2026, 3}, // 7 (by birth year): still three
+		{2018, 0, 2026, 5}, // 8
+		{2017, 0, 2026, 5}, // 9
+		{2017, 3, 2026, 3}, // the coordinator chose three
+		{2021, 5, 2026, 5}, // and five
+	} {
+		tm := Team{ChildBirthYear: tc.born, FaceScale: tc.scale}
+		if got := tm.Faces(tc.year); got != tc.want {
+			t.Errorf("born %d scale %d in %d: %d faces, want %d", tc.born, tc.scale, tc.year, got, tc.want)
+		}
+	}
+	if v := FaceValues(3); len(v) != 3 || v[0] != "1" || v[1] != "3" || v[2] != "5" {
+		t.Errorf("three faces = %v", v)
+	}
+}

@@ -172,12 +172,12 @@ func textFields(e any) map[string]Text {
 		if v == nil {
 			return nil
 		}
-		return map[string]Text{"works": v.Works, "worries": v.Worries, "child_voice": v.ChildVoice, "guardians_view": v.GuardiansView}
+		return map[string]Text{"works": v.Works, "worries": v.Worries, "child_voice": v.ChildVoice, "guardians_view": v.GuardiansView, "child_words": v.Child.Words}
 	case *Goal:
 		if v == nil {
 			return nil
 		}
-		return map[string]Text{"text": v.Text}
+		return map[string]Text{"text": v.Text, "evidence": v.Evidence}
 	case *Action:
 		if v == nil {
 			return nil
@@ -345,6 +345,10 @@ func (a *applier) compass() error {
 		if d.Value != "" && !d.Value.Valid() {
 			return invalid("value", "op.invalid.rating")
 		}
+		if d.Perspective == PerspectiveChild {
+			next.Child.Rating = d.Value
+			return nil
+		}
 		next.Ratings = make(map[string]Rating, len(cur.Ratings)+1)
 		for k, v := range cur.Ratings {
 			next.Ratings[k] = v
@@ -371,8 +375,23 @@ func (a *applier) compass() error {
 			// Whoever writes the child's words down is recorded with them.
 			next.ChildVoiceBy = a.actor.MemberID
 			return a.setText(d, &next.ChildVoice, MaxTextLen, false)
+		case "child_words":
+			return a.setText(d, &next.Child.Words, MaxTextLen, false)
 		}
 		return invalid("field", "op.invalid.field")
+	case OpShare:
+		// The child decides what the others and the shared screen see of their answer.
+		if err := a.allow(""); err != nil {
+			return err
+		}
+		var d struct {
+			Shared bool `json:"shared"`
+		}
+		if err := decodeData(a.op.Data, &d); err != nil {
+			return err
+		}
+		next.Child.Shared = d.Shared
+		return nil
 	}
 	return invalid("op", "op.invalid.kind")
 }
@@ -430,6 +449,8 @@ func (a *applier) goal() error {
 		switch d.Field {
 		case "text":
 			return a.setText(d, &next.Text, MaxTextLen, true)
+		case "evidence":
+			return a.setText(d, &next.Evidence, MaxTextLen, false)
 		case "term":
 			t, err := enumValue(d, GoalLong, GoalShort)
 			if err != nil {

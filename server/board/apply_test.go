@@ -105,6 +105,9 @@ func TestEveryRoleEveryOp(t *testing.T) {
 		{"compass child voice", `{"op":"set","entity":"compass/halsa","base":0,"data":{"field":"child_voice","value":"Jag är trött"}}`, []Role{RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild}},
 		{"compass guardians view", `{"op":"set","entity":"compass/halsa","base":0,"data":{"field":"guardians_view","value":"Hon är glad hemma"}}`, staffAndGuardians},
 		{"rate own perspective", `{"op":"rate","entity":"compass/halsa","data":{"perspective":"%s","value":"4"}}`, []Role{RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild}},
+		{"child words", `{"op":"set","entity":"compass/halsa","base":0,"data":{"field":"child_words","value":"Jag sover dåligt"}}`, []Role{RoleChild}},
+		{"share", `{"op":"share","entity":"compass/halsa","data":{"shared":true}}`, []Role{RoleChild}},
+		{"goal evidence", `{"op":"set","entity":"goal/g1","base":0,"data":{"field":"evidence","value":"Alva säger att rasterna är bra"}}`, staffAndGuardians},
 		{"goal create", `{"op":"create","entity":"goal/n1","data":{"area":"halsa","term":"short","text":"Sova åtta timmar"}}`, staffAndGuardians},
 		{"goal text", `{"op":"set","entity":"goal/g1","base":3,"data":{"field":"text","value":"Trygg på rasten"}}`, staffAndGuardians},
 		{"goal term", `{"op":"set","entity":"goal/g1","data":{"field":"term","value":"short"}}`, staffAndGuardians},
@@ -484,5 +487,46 @@ func TestLongTextsWhereTheyBelong(t *testing.T) {
 	)
 	if b.Actions["x1"].What.Value != long || b.Goals["g1"].Text.Value != long {
 		t.Error("a long action or goal text was not kept whole")
+	}
+}
+
+// TestChildAnswersArePrivateUntilShared: the child's own rating and words reach only the
+// child and the coordinator until the child shares them.
+func TestChildAnswersArePrivateUntilShared(t *testing.T) {
+	b, dir, actors := seeded(t)
+	child := actors[RoleChild]
+	mustApply(t, b, dir, child,
+		`{"cid":"c1","op":"rate","entity":"compass/fritid","data":{"perspective":"child","value":"5"}}`,
+		`{"cid":"c2","op":"set","entity":"compass/fritid","base":0,"data":{"field":"child_words","value":"Jag älskar simning!"}}`,
+	)
+	e := b.Compass["fritid"]
+	if e.RatingOf(PerspectiveChild) != "5" || e.Child.Words.Value != "Jag älskar simning!" || e.Child.Shared {
+		t.Fatalf("child answer = %+v", e.Child)
+	}
+	if _, ok := e.Ratings[PerspectiveChild]; ok {
+		t.Error("the child's rating is also in Ratings")
+	}
+	for _, role := range Roles {
+		got := e.ForViewer(SeesPrivate(role))
+		want := role == RoleChild || role == RoleCoordinator
+		if (got.Child.Rating != "") != want || (got.Child.Words.Value != "") != want {
+			t.Errorf("%s sees %+v before sharing", role, got.Child)
+		}
+	}
+	ch, err := b.Apply(dir, child, decode(t, `{"cid":"c3","op":"rate","entity":"compass/fritid","data":{"perspective":"child","value":"4"}}`), b.Seq+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red := ch.ForViewer(false); red.Compass.Child != (ChildAnswer{}) || ch.Compass.Child.Rating != "4" {
+		t.Errorf("redacted change %+v, original %+v", red.Compass.Child, ch.Compass.Child)
+	}
+	b.Commit(ch)
+	mustApply(t, b, dir, child, `{"cid":"c4","op":"share","entity":"compass/fritid","data":{"shared":true}}`)
+	if got := b.Compass["fritid"].ForViewer(false); got.Child.Rating != "4" || got.Child.Words.Value == "" {
+		t.Errorf("after sharing, others see %+v", got.Child)
+	}
+	mustApply(t, b, dir, child, `{"cid":"c5","op":"share","entity":"compass/fritid","data":{"shared":false}}`)
+	if got := b.Compass["fritid"].ForViewer(false); got.Child.Rating != "" {
+		t.Error("taking the share back does not hide the answer again")
 	}
 }

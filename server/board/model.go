@@ -65,6 +65,32 @@ type Team struct {
 	ChildBirthYear int       `json:"child_birth_year"`
 	Reason         string    `json:"reason"` // anledning: why the team exists
 	CreatedAt      time.Time `json:"created_at"`
+	// FaceScale is how many faces the child answers with: 3, 5, or 0 for "by age".
+	FaceScale int `json:"face_scale,omitempty"`
+}
+
+// YoungChildAge is the age below which a child answers with three faces instead of five.
+const YoungChildAge = 8
+
+// Faces is the number of faces the child answers with in year: the coordinator's choice,
+// or three for a child under YoungChildAge and five from then on.
+func (t Team) Faces(year int) int {
+	if t.FaceScale == 3 || t.FaceScale == 5 {
+		return t.FaceScale
+	}
+	if year-t.ChildBirthYear < YoungChildAge {
+		return 3
+	}
+	return 5
+}
+
+// FaceValues are the rating values of a face scale, saddest first. Three faces use the
+// ends and the middle of the five-point scale, so perspectives stay comparable.
+func FaceValues(faces int) []Rating {
+	if faces == 3 {
+		return []Rating{"1", "3", "5"}
+	}
+	return []Rating{"1", "2", "3", "4", "5"}
 }
 
 // Member is a person in a team.

@@ -19,10 +19,11 @@ const (
 	OpDelete Kind = "delete" // delete an agenda item, goal or action
 	OpRate   Kind = "rate"   // rate a compass area from one perspective
 	OpGoto   Kind = "goto"   // meeting command: make an agenda item the current one
+	OpShare  Kind = "share"  // the child shares (or takes back) their answer about an area
 )
 
 // Kinds lists every op kind.
-var Kinds = []Kind{OpCreate, OpSet, OpMove, OpDelete, OpRate, OpGoto}
+var Kinds = []Kind{OpCreate, OpSet, OpMove, OpDelete, OpRate, OpGoto, OpShare}
 
 // EntityKind is the type part of an entity reference.
 type EntityKind string

@@ -17,8 +17,9 @@ const (
 	PermCompassWrite    Perm = "compass.write"    // det som fungerar, det som oroar
 	PermChildVoice      Perm = "compass.child_voice"
 	PermGuardiansView   Perm = "compass.guardians_view"
-	PermRate            Perm = "compass.rate" // rate from the actor's own perspective only
-	PermGoalWrite       Perm = "goal.write"   // add, edit, move goals
+	PermRate            Perm = "compass.rate"         // rate from the actor's own perspective only
+	PermChildAnswer     Perm = "compass.child_answer" // the child's own words and sharing them
+	PermGoalWrite       Perm = "goal.write"           // add, edit, move goals
 	PermGoalDelete      Perm = "goal.delete"
 	PermActionWrite     Perm = "action.write" // add, edit, move actions
 	PermActionDelete    Perm = "action.delete"
@@ -27,7 +28,7 @@ const (
 // Perms lists every permission in the order the matrix document shows them.
 var Perms = []Perm{
 	PermAgendaStructure, PermAgendaNotes, PermMeetingControl,
-	PermCompassWrite, PermChildVoice, PermGuardiansView, PermRate,
+	PermCompassWrite, PermChildVoice, PermGuardiansView, PermRate, PermChildAnswer,
 	PermGoalWrite, PermGoalDelete, PermActionWrite, PermActionDelete,
 }
 
@@ -43,6 +44,7 @@ var Matrix = map[Perm][]Role{
 	PermChildVoice:      {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild},
 	PermGuardiansView:   {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
 	PermRate:            {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild},
+	PermChildAnswer:     {RoleChild},
 	PermGoalWrite:       {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
 	PermGoalDelete:      {RoleCoordinator, RoleChildContact, RoleProfessional},
 	PermActionWrite:     {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
@@ -94,8 +96,12 @@ func permFor(kind Kind, ref Ref, field string) (Perm, bool) {
 		switch kind {
 		case OpRate:
 			return PermRate, true
+		case OpShare:
+			return PermChildAnswer, true
 		case OpSet:
 			switch field {
+			case "child_words":
+				return PermChildAnswer, true
 			case "child_voice":
 				return PermChildVoice, true
 			case "guardians_view":

@@ -73,6 +73,18 @@ const (
 // GuardianPerspective is the perspective key of one guardian.
 func GuardianPerspective(memberID string) string { return perspectiveGuardianPref + memberID }
 
+// ChildAnswer is what the child said about one area in the child view: a face and their
+// own words, verbatim. It is the child's: only the child and the coordinator see it until
+// the child shares it, and only then does it reach the shared screen and the others.
+type ChildAnswer struct {
+	Rating Rating `json:"rating,omitempty"` // "" = not answered
+	Words  Text   `json:"words"`
+	Shared bool   `json:"shared,omitempty"`
+}
+
+// Answered reports whether the child has said anything about the area.
+func (c ChildAnswer) Answered() bool { return c.Rating != "" || c.Words.Value != "" }
+
 // CompassEntry is what the board records for one area of the needs compass.
 type CompassEntry struct {
 	Area          Area   `json:"area"`
@@ -81,9 +93,53 @@ type CompassEntry struct {
 	ChildVoice    Text   `json:"child_voice"`    // barnets röst, verbatim
 	ChildVoiceBy  string `json:"child_voice_by"` // member id of who wrote the child's words down
 	GuardiansView Text   `json:"guardians_view"` // vårdnadshavarnas syn
-	// Ratings by perspective key; an absent key means unrated, never zero.
+	// Ratings by perspective key (each guardian, the professionals); an absent key means
+	// unrated, never zero. The child's own rating is in Child.
 	Ratings map[string]Rating `json:"ratings,omitempty"`
+	Child   ChildAnswer       `json:"child"`
 	Rev     int64             `json:"rev"`
+}
+
+// RatingOf returns one perspective's rating of the area ("" when unrated): the child's
+// from the child's answer, the others' from Ratings.
+func (e *CompassEntry) RatingOf(perspective string) Rating {
+	if perspective == PerspectiveChild {
+		return e.Child.Rating
+	}
+	return e.Ratings[perspective]
+}
+
+// SeesPrivate reports whether a role sees the child's answers before the child shares
+// them: the child and the coordinator (who facilitates the child's part).
+func SeesPrivate(r Role) bool { return r == RoleChild || r == RoleCoordinator }
+
+// ForViewer returns the entry as someone who may or may not see private answers sees it:
+// an unshared child answer is withheld entirely.
+func (e *CompassEntry) ForViewer(private bool) *CompassEntry {
+	if private || e.Child.Shared || e.Child == (ChildAnswer{}) {
+		return e
+	}
+	cp := *e
+	cp.Child = ChildAnswer{}
+	return &cp
+}
+
+// ForViewer returns the change as a viewer who may or may not see private answers gets
+// it. Only compass changes carry anything private.
+func (c *Change) ForViewer(private bool) *Change {
+	if private || c.Compass == nil {
+		return c
+	}
+	e := c.Compass.ForViewer(false)
+	if e == c.Compass {
+		return c
+	}
+	cp := *c
+	cp.Compass = e
+	if cp.Field == "child_words" {
+		cp.Merged = false
+	}
+	return &cp
 }
 
 // GoalTerm says whether a goal is long- or short-term.
@@ -94,15 +150,17 @@ const (
 	GoalShort GoalTerm = "short"
 )
 
-// Goal is a goal for a need in one compass area, in words the child understands.
+// Goal is a goal for a need in one compass area, in words the child understands, with
+// how the team will know it works.
 type Goal struct {
-	ID      string   `json:"id"`
-	Area    Area     `json:"area"`
-	Term    GoalTerm `json:"term"`
-	Pos     string   `json:"pos"`
-	Text    Text     `json:"text"`
-	Deleted bool     `json:"deleted,omitempty"`
-	Rev     int64    `json:"rev"`
+	ID       string   `json:"id"`
+	Area     Area     `json:"area"`
+	Term     GoalTerm `json:"term"`
+	Pos      string   `json:"pos"`
+	Text     Text     `json:"text"`
+	Evidence Text     `json:"evidence"` // hur vi vet att det fungerar
+	Deleted  bool     `json:"deleted,omitempty"`
+	Rev      int64    `json:"rev"`
 }
 
 // ActionStatus is the state of an insats/åtgärd.

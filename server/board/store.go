@@ -72,6 +72,8 @@ type DirectoryStore interface {
 	TeamsOfUser(ctx context.Context, userID string) ([]Team, error)
 	// Teams lists every team, by child's first name, birth year and id (administration).
 	Teams(ctx context.Context) ([]Team, error)
+	// SetFaceScale sets how many faces the child answers with (3, 5, or 0 for by age).
+	SetFaceScale(ctx context.Context, teamID string, faces int) error
 	AddMember(ctx context.Context, m Member) error
 	Member(ctx context.Context, id string) (Member, error)
 	Members(ctx context.Context, teamID string) ([]Member, error)
@@ -214,6 +216,13 @@ func (b *Board) LoadEntity(kind EntityKind, data []byte) error {
 		}
 		if !x.Area.Valid() {
 			return fmt.Errorf("stored compass entry with unknown area %q", x.Area)
+		}
+		// Before the child view, the child's rating was one of the Ratings.
+		if r, ok := x.Ratings[PerspectiveChild]; ok {
+			if x.Child.Rating == "" {
+				x.Child.Rating = r
+			}
+			delete(x.Ratings, PerspectiveChild)
 		}
 		b.Compass[x.Area] = &x
 	case EntityGoal:

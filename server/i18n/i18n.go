@@ -11,6 +11,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -133,6 +134,35 @@ func LoadFS(fsys fs.FS, dir string) (*Catalog, error) {
 	}
 	c.matcher = language.NewMatcher(c.tags)
 	return c, nil
+}
+
+// OverrideAreaLabels replaces the needs compass's area labels with a municipality's own
+// wording, read from JSON {"<lang>": {"area.<key>": "…", "area.<key>.child": "…"}}. Only
+// existing area labels can be replaced (other municipalities name the eight areas their
+// own way; everything else is the product's text), and only in available languages.
+// Call it before the catalog is used.
+func (c *Catalog) OverrideAreaLabels(r io.Reader) error {
+	var byLang map[string]map[string]string
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&byLang); err != nil {
+		return fmt.Errorf("area labels: %w", err)
+	}
+	for lang, msgs := range byLang {
+		cur, ok := c.msgs[lang]
+		if !ok {
+			return fmt.Errorf("area labels: no language %q", lang)
+		}
+		for k, v := range msgs {
+			if !strings.HasPrefix(k, "area.") || cur[k] == nil || cur[k].forms != nil {
+				return fmt.Errorf("area labels: %q is not an area label", k)
+			}
+			if strings.TrimSpace(v) == "" || len(v) > 200 {
+				return fmt.Errorf("area labels: %q must be 1 to 200 characters", k)
+			}
+			cur[k] = &message{text: v}
+		}
+	}
+	return nil
 }
 
 // Languages lists the available languages, the default first.

@@ -177,3 +177,28 @@ func TestMatchAndDirection(t *testing.T) {
 		}
 	}
 }
+
+func TestOverrideAreaLabels(t *testing.T) {
+	c := load(t)
+	err := c.OverrideAreaLabels(strings.NewReader(`{"sv": {"area.trygghet": "Att vara trygg", "area.trygghet.child": "Jag är trygg"}, "en": {"area.halsa": "Health"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.T("sv", "area.trygghet"); got != "Att vara trygg" {
+		t.Errorf("overridden label = %q", got)
+	}
+	if got := c.T("sv", "area.halsa"); got != "Hälsa" {
+		t.Errorf("an area not overridden changed: %q", got)
+	}
+	for _, bad := range []string{
+		`{"sv": {"login.title": "Hej"}}`,
+		`{"sv": {"area.nope": "X"}}`,
+		`{"xx": {"area.halsa": "X"}}`,
+		`{"sv": {"area.halsa": ""}}`,
+		`not json`,
+	} {
+		if err := c.OverrideAreaLabels(strings.NewReader(bad)); err == nil {
+			t.Errorf("%s was accepted", bad)
+		}
+	}
+}

@@ -22,6 +22,9 @@ type Variant struct {
 	Perspective string
 }
 
+// private reports whether the variant sees the child's answers before they are shared.
+func (v Variant) private() bool { return board.SeesPrivate(v.Role) }
+
 // Participant is one person's connection identity, established by the HTTP layer from
 // their session.
 type Participant struct {
@@ -41,6 +44,10 @@ type Participant struct {
 	// Lobby is set for someone not let in yet: their connection gets lobby messages only,
 	// never any board content.
 	Lobby *LobbyEntry
+
+	// Screen is the room's shared screen (a projector or TV): no member, read-only, not
+	// shown as present, and it never sees what is private. Its view is "screen".
+	Screen string // the display session's id, for closing it
 }
 
 // LobbyEntry is one person waiting in the lobby, as the coordinator sees them.

@@ -374,7 +374,7 @@ func (r *Room) sendSnapshot(c *conn, announce string) {
 		c.kill(CloseTryAgain)
 		return
 	}
-	c.enqueue(mustJSON(snapshotMsg{T: "snapshot", Seq: r.b.Seq, Epoch: r.b.Epoch, State: r.state(), HTML: frags, Announce: announce}))
+	c.enqueue(mustJSON(snapshotMsg{T: "snapshot", Seq: r.b.Seq, Epoch: r.b.Epoch, State: r.state(c.variant), HTML: frags, Announce: announce}))
 }
 
 // applyConsent closes the connections of professionals whose organisation consent no
@@ -412,6 +412,9 @@ func (r *Room) reload() {
 	r.dir = dir
 	for _, set := range []map[*conn]struct{}{r.conns, r.lobby} {
 		for c := range set {
+			if c.p.Screen != "" {
+				continue // a screen is no member; it only gets the snapshot below
+			}
 			m, ok := dir.Member(c.p.Member.ID)
 			if !ok || m.Role != c.p.Member.Role || m.OrgID != c.p.Member.OrgID {
 				c.kill(CloseReload)
@@ -468,14 +471,14 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 			c.kill(CloseTryAgain)
 			return
 		}
-		c.enqueue(mustJSON(snapshotMsg{T: "snapshot", Seq: r.b.Seq, Epoch: r.b.Epoch, State: r.state(), HTML: frags}))
+		c.enqueue(mustJSON(snapshotMsg{T: "snapshot", Seq: r.b.Seq, Epoch: r.b.Epoch, State: r.state(c.variant), HTML: frags}))
 	case "events":
 		for i := range missed {
 			frags, _, err := r.hub.render.Change(c.variant, r.b, r.dir, &missed[i])
 			if err != nil {
 				r.hub.log.Error("render change", "meeting", r.id, "err", err)
 			}
-			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: &missed[i], HTML: frags}))
+			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: missed[i].ForViewer(c.variant.private()), HTML: frags}))
 		}
 	}
 	r.broadcastPresence()
@@ -550,11 +553,11 @@ func (r *Room) missedSince(since int64) []board.Change {
 	return chs
 }
 
-// state is the structured board for snapshots.
-func (r *Room) state() StateJSON {
+// state is the structured board for snapshots, as a variant may see it.
+func (r *Room) state(v Variant) StateJSON {
 	s := StateJSON{Meeting: r.b.Meeting, Agenda: r.b.AgendaList(), Goals: []*board.Goal{}, Actions: r.b.ActionList()}
 	for _, a := range board.Areas {
-		s.Compass = append(s.Compass, r.b.Compass[a])
+		s.Compass = append(s.Compass, r.b.Compass[a].ForViewer(v.private()))
 		s.Goals = append(s.Goals, r.b.GoalsFor(a)...)
 	}
 	return s
@@ -570,6 +573,10 @@ func (r *Room) applyOp(req request) {
 		}
 	}
 	if req.conn != nil {
+		if req.conn.p.Screen != "" {
+			r.reject(req, &board.Error{Code: board.CodeForbidden, Key: "op.forbidden"})
+			return
+		}
 		if _, waiting := r.lobby[req.conn]; waiting {
 			be := &board.Error{Code: board.CodeForbidden, Key: "op.forbidden.lobby"}
 			r.reject(req, be)
@@ -687,7 +694,8 @@ func (r *Room) broadcast(ch *board.Change) {
 			if err != nil {
 				r.hub.log.Error("render change", "meeting", r.id, "err", err)
 			}
-			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: ch, HTML: frags, Announce: announce})
+			// What is private to the child stays out of the structured change too.
+			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: ch.ForViewer(c.variant.private()), HTML: frags, Announce: announce})
 			cache[c.variant] = msg
 		}
 		c.enqueue(msg)
@@ -698,6 +706,9 @@ func (r *Room) broadcast(ch *board.Change) {
 func (r *Room) broadcastPresence() {
 	byMember := map[string]*PresenceEntry{}
 	for c := range r.conns {
+		if c.p.Screen != "" {
+			continue
+		}
 		e := byMember[c.p.Member.ID]
 		if e == nil {
 			e = &PresenceEntry{Member: c.p.Member.ID, Name: c.p.Member.Name, Role: string(c.p.Member.Role)}
@@ -715,6 +726,9 @@ func (r *Room) broadcastPresence() {
 	sort.Slice(people, func(i, j int) bool { return people[i].Member < people[j].Member })
 	cache := map[string][]byte{}
 	for c := range r.conns {
+		if c.p.Screen != "" {
+			continue // the shared screen does not show who is connected
+		}
 		msg, ok := cache[c.p.Lang]
 		if !ok {
 			frags, err := r.hub.render.Presence(c.p.Lang, r.dir, people)

@@ -324,6 +324,10 @@ func testDirectoryChanges(t *testing.T, s board.Store) {
 	if len(ms) != 2 || ms[0].ID != f.Meeting.ID || ms[1].ID != "later" {
 		t.Errorf("meetings = %+v, want by time", ms)
 	}
+	must(t, s.SetFaceScale(ctx, f.Team.ID, 3))
+	if tm, _ := s.Team(ctx, f.Team.ID); tm.FaceScale != 3 {
+		t.Errorf("face scale = %d, want 3", tm.FaceScale)
+	}
 	must(t, s.SetCofacilitator(ctx, f.Meeting.ID, f.Guardian.ID))
 	if m, _ := s.Meeting(ctx, f.Meeting.ID); m.Cofacilitator != f.Guardian.ID {
 		t.Errorf("cofacilitator = %q", m.Cofacilitator)

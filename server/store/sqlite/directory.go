@@ -31,17 +31,17 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o board.Organisation) er
 }
 
 func (s *Store) CreateTeam(ctx context.Context, t board.Team) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO teams(id, child_first_name, child_birth_year, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.ID, t.ChildFirstName, t.ChildBirthYear, t.Reason, ms(t.CreatedAt))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO teams(id, child_first_name, child_birth_year, reason, created_at, face_scale) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ID, t.ChildFirstName, t.ChildBirthYear, t.Reason, ms(t.CreatedAt), t.FaceScale)
 	return exists(err)
 }
 
-const teamColumns = `t.id, t.child_first_name, t.child_birth_year, t.reason, t.created_at`
+const teamColumns = `t.id, t.child_first_name, t.child_birth_year, t.reason, t.created_at, t.face_scale`
 
 func scanTeam(row interface{ Scan(...any) error }) (board.Team, error) {
 	var t board.Team
 	var created int64
-	err := row.Scan(&t.ID, &t.ChildFirstName, &t.ChildBirthYear, &t.Reason, &created)
+	err := row.Scan(&t.ID, &t.ChildFirstName, &t.ChildBirthYear, &t.Reason, &created, &t.FaceScale)
 	t.CreatedAt = fromMS(created)
 	return t, err
 }
@@ -49,6 +49,10 @@ func scanTeam(row interface{ Scan(...any) error }) (board.Team, error) {
 func (s *Store) Team(ctx context.Context, id string) (board.Team, error) {
 	t, err := scanTeam(s.r.QueryRowContext(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id = ?`, id))
 	return t, notFound(err)
+}
+
+func (s *Store) SetFaceScale(ctx context.Context, teamID string, faces int) error {
+	return affected(s.w.ExecContext(ctx, `UPDATE teams SET face_scale = ? WHERE id = ?`, faces, teamID))
 }
 
 func (s *Store) Teams(ctx context.Context) ([]board.Team, error) {
