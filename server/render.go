@@ -261,7 +261,9 @@ func (d fragData) Can(p string) bool { return board.Can(d.V.Role, board.Perm(p))
 
 // Entry is a compass area as the variant may see it (the child's unshared answer only
 // for the child and the coordinator).
-func (d fragData) Entry(a board.Area) *board.CompassEntry { return d.B.Compass[a].ForViewer(d.SeesPrivate()) }
+func (d fragData) Entry(a board.Area) *board.CompassEntry {
+	return d.B.Compass[a].ForViewer(d.SeesPrivate())
+}
 
 // SeesPrivate reports whether the variant sees the child's answers before they are shared.
 func (d fragData) SeesPrivate() bool { return board.SeesPrivate(d.V.Role) }
