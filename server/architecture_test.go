@@ -26,10 +26,11 @@ var allowedImports = map[string][]string{
 	"server/store/sqlite":   {"server/board"},
 	"server/store/postgres": {"server/board"},
 	"server/realtime":       {"server/board"},
+	"server/compass":        {"server/board"},
 	"exports":               {"server/board"},
 	"server/accounts":       {"server/auth", "server/board", "server/secret"},
 	"server/demo":           {"server/auth", "server/board", "server/secret"},
-	"server":                {"server/accounts", "server/auth", "server/board", "server/i18n", "server/realtime", "server/secret", "server/store", "exports", "static", "templates"},
+	"server":                {"server/accounts", "server/auth", "server/board", "server/compass", "server/i18n", "server/realtime", "server/secret", "server/store", "exports", "static", "templates"},
 	"server/servertest":     {"server", "server/auth", "server/board", "server/demo", "server/i18n", "server/realtime", "server/secret", "server/store/sqlite"},
 	"cmd/barnteam":          {"server", "server/accounts", "server/board", "server/demo", "server/i18n", "server/store/sqlite", "server/store/postgres"},
 	"static":                {},
@@ -42,6 +43,7 @@ var forbiddenExternal = map[string][]string{
 	"server/realtime": {"github.com/labstack/"},
 	"server/store":    {"github.com/labstack/", "github.com/coder/"},
 	"exports":         {"github.com/labstack/", "github.com/coder/"},
+	"server/compass":  {"github.com/"},
 }
 
 // TestDependencyDirection parses every non-test Go file of the module and checks its

@@ -265,6 +265,11 @@ func (d fragData) Entry(a board.Area) *board.CompassEntry {
 	return d.B.Compass[a].ForViewer(d.SeesPrivate())
 }
 
+// Drawing is the needs compass's radar for the variant.
+func (d fragData) Drawing() compassDrawing {
+	return drawCompass(d.P, d.B, d.D, d.SeesPrivate(), "compass-radar", 0)
+}
+
 // SeesPrivate reports whether the variant sees the child's answers before they are shared.
 func (d fragData) SeesPrivate() bool { return board.SeesPrivate(d.V.Role) }
 
@@ -340,7 +345,7 @@ func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Direct
 	}
 	data := r.data(v, b, d)
 	out := make([]realtime.Fragment, 0, 3+len(board.Areas))
-	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"actions", "actions"}} {
+	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"compass-drawing", "compass-drawing"}, {"actions", "actions"}} {
 		f, err := r.frag(x.target, x.tpl, data)
 		if err != nil {
 			return nil, err
@@ -391,6 +396,9 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 		if ch.Kind == board.OpRate || ch.Kind == board.OpShare || ch.Field == "child_words" {
 			// The ratings region also shows the child's own words and whether they are shared.
 			regions = []region{{"area-" + string(data.Area) + "-ratings", "area-ratings", data}}
+			if ch.Kind != board.OpSet {
+				regions = append(regions, region{"compass-drawing", "compass-drawing", data})
+			}
 		} else {
 			regions = []region{{"t-compass-" + string(data.Area) + "-" + ch.Field, "compass-text", data.WithField(ch.Field)}}
 		}
