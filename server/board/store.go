@@ -43,6 +43,24 @@ type Session struct {
 	ExpiresAt  time.Time
 	AdmittedAt time.Time // zero while waiting in the lobby
 	DeniedAt   time.Time // set when turned away
+	// A child-mode session: an adult handed their own device to the child. The device
+	// stays in the child view until an adult enters the code whose hash this is, and then
+	// returns to ReturnTo's board.
+	UnlockHash string
+	ReturnTo   string
+}
+
+// Display is the room's shared screen (a projector or TV) for one meeting: a read-only
+// view opened without signing in, with a long token (a link) or a short code typed on
+// the room's computer within minutes. Only hashes are stored.
+type Display struct {
+	TokenHash     []byte
+	CodeHash      []byte // of the short code; usable until CodeExpiresAt, once
+	MeetingID     string
+	CreatedBy     string // member id of the leader who opened it
+	CreatedAt     time.Time
+	CodeExpiresAt time.Time
+	ExpiresAt     time.Time
 }
 
 // Waiting reports whether the session is still in the lobby.
@@ -148,6 +166,15 @@ type AccessStore interface {
 	// Admit lets a waiting session in (admit) or turns it away; ErrNotFound if it is
 	// gone or no longer waiting.
 	Admit(ctx context.Context, hash []byte, admit bool, at time.Time) error
+
+	CreateDisplay(ctx context.Context, d Display) error
+	// DisplayByHash returns an unexpired display by its token's hash.
+	DisplayByHash(ctx context.Context, hash []byte, now time.Time) (Display, error)
+	// UseDisplayCode returns the display whose short code this is, if the code is still
+	// valid, and spends the code, in one step.
+	UseDisplayCode(ctx context.Context, codeHash []byte, now time.Time) (Display, error)
+	// DeleteDisplays closes every display of a meeting.
+	DeleteDisplays(ctx context.Context, meetingID string) error
 
 	RemoveFromMeeting(ctx context.Context, r Removal) error
 	// Readmit lifts a removal (the coordinator invites the member again).

@@ -165,6 +165,33 @@ func (c *Catalog) OverrideAreaLabels(r io.Reader) error {
 	return nil
 }
 
+// PseudoRTL is the tag of the pseudo-language AddPseudoRTL adds: right to left, so the
+// layout of every page can be tested mirrored before a real Arabic or Persian catalog
+// exists (nothing is ever machine-translated).
+const PseudoRTL = "ar-XB"
+
+// AddPseudoRTL adds PseudoRTL, a right-to-left copy of the default language whose texts
+// begin with a right-to-left mark. For tests and layout reviews; a deployment never
+// loads it.
+func (c *Catalog) AddPseudoRTL() {
+	src := c.msgs[Default]
+	dst := make(map[string]*message, len(src))
+	for k, m := range src {
+		cp := &message{text: "\u200f" + m.text}
+		if m.forms != nil {
+			cp.forms = map[plural.Form]string{}
+			for f, t := range m.forms {
+				cp.forms[f] = "\u200f" + t
+			}
+		}
+		dst[k] = cp
+	}
+	c.msgs[PseudoRTL] = dst
+	c.langs = append(c.langs, PseudoRTL)
+	c.tags = append(c.tags, language.MustParse(PseudoRTL))
+	c.matcher = language.NewMatcher(c.tags)
+}
+
 // Languages lists the available languages, the default first.
 func (c *Catalog) Languages() []string { return c.langs }
 

@@ -202,3 +202,21 @@ func TestOverrideAreaLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestPseudoRTL(t *testing.T) {
+	c := load(t)
+	c.AddPseudoRTL()
+	p := c.Printer(PseudoRTL)
+	if p.Lang != PseudoRTL || p.Dir() != "rtl" {
+		t.Fatalf("printer %s dir %s", p.Lang, p.Dir())
+	}
+	if got := p.T("login.title"); got != "\u200fLogga in" {
+		t.Errorf("pseudo text = %q", got)
+	}
+	if got := p.T("agenda.timebox", "count", 1); got != "\u200f1 minut" {
+		t.Errorf("pseudo plural = %q", got)
+	}
+	if !c.Has(PseudoRTL, "app.name") || c.Languages()[len(c.Languages())-1] != PseudoRTL {
+		t.Error("the pseudo-language is not listed")
+	}
+}

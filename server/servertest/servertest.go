@@ -54,6 +54,8 @@ type Options struct {
 	Log io.Writer
 	// Now is the server's clock (to test expiry); nil is time.Now.
 	Now func() time.Time
+	// PseudoRTL adds the right-to-left test language i18n.PseudoRTL ("ar-XB").
+	PseudoRTL bool
 }
 
 // Start starts a server with the demo team and meeting; it stops when the test ends.
@@ -66,6 +68,9 @@ func Start(t testing.TB, opt Options) *Env {
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opt.PseudoRTL {
+		cat.AddPseudoRTL()
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()

@@ -333,3 +333,42 @@ func testDirectoryChanges(t *testing.T, s board.Store) {
 		t.Errorf("cofacilitator = %q", m.Cofacilitator)
 	}
 }
+
+func testDisplays(t *testing.T, s board.Store) {
+	f := Seed(t, s, "1")
+	d := board.Display{TokenHash: []byte("screen-1"), CodeHash: []byte("code-1"), MeetingID: f.Meeting.ID, CreatedBy: f.Coord.ID,
+		CreatedAt: t0, CodeExpiresAt: t0.Add(10 * time.Minute), ExpiresAt: t0.Add(12 * time.Hour)}
+	must(t, s.CreateDisplay(ctx, d))
+	got, err := s.DisplayByHash(ctx, []byte("screen-1"), t0.Add(time.Hour))
+	must(t, err)
+	if got.MeetingID != f.Meeting.ID || got.CreatedBy != f.Coord.ID || !got.ExpiresAt.Equal(d.ExpiresAt) {
+		t.Errorf("display = %+v", got)
+	}
+	if _, err := s.UseDisplayCode(ctx, []byte("code-1"), t0.Add(11*time.Minute)); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("an expired code: %v", err)
+	}
+	got, err = s.UseDisplayCode(ctx, []byte("code-1"), t0.Add(time.Minute))
+	must(t, err)
+	if string(got.TokenHash) != "screen-1" {
+		t.Errorf("code gave %q", got.TokenHash)
+	}
+	if _, err := s.UseDisplayCode(ctx, []byte("code-1"), t0.Add(2*time.Minute)); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("a code used twice: %v", err)
+	}
+	if _, err := s.DisplayByHash(ctx, []byte("screen-1"), t0.Add(13*time.Hour)); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("an expired display: %v", err)
+	}
+	must(t, s.DeleteDisplays(ctx, f.Meeting.ID))
+	if _, err := s.DisplayByHash(ctx, []byte("screen-1"), t0); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("a closed display: %v", err)
+	}
+	// A child-mode session keeps its unlock code's hash and where to return.
+	ss := board.Session{TokenHash: []byte("child-1"), MemberID: f.Guardian.ID, MeetingID: f.Meeting.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour),
+		AdmittedAt: t0, UnlockHash: "$argon2id$x", ReturnTo: f.Coord.ID}
+	must(t, s.CreateSession(ctx, ss))
+	gotS, err := s.SessionByHash(ctx, []byte("child-1"), t0)
+	must(t, err)
+	if gotS.UnlockHash != ss.UnlockHash || gotS.ReturnTo != ss.ReturnTo || gotS.Waiting() {
+		t.Errorf("child-mode session = %+v", gotS)
+	}
+}

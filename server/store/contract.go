@@ -41,6 +41,7 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"Removals", testRemovals},
 		{"Consents", testConsents},
 		{"Audit", testAudit},
+		{"Displays", testDisplays},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

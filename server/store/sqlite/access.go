@@ -156,18 +156,18 @@ func (s *Store) RevokeInvites(ctx context.Context, meetingID, memberID string) e
 // Guest sessions and the lobby
 
 func (s *Store) CreateSession(ctx context.Context, ss board.Session) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions(token_hash, member_id, meeting_id, created_at, expires_at, admitted_at, denied_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ss.TokenHash, ss.MemberID, ss.MeetingID, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.AdmittedAt), ms(ss.DeniedAt))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions(token_hash, member_id, meeting_id, created_at, expires_at, admitted_at, denied_at, unlock_hash, return_to)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ss.TokenHash, ss.MemberID, ss.MeetingID, ms(ss.CreatedAt), ms(ss.ExpiresAt), ms(ss.AdmittedAt), ms(ss.DeniedAt), ss.UnlockHash, ss.ReturnTo)
 	return err
 }
 
 func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time) (board.Session, error) {
 	var ss board.Session
 	var created, expires, admitted, denied int64
-	err := s.r.QueryRowContext(ctx, `SELECT token_hash, member_id, meeting_id, created_at, expires_at, admitted_at, denied_at
+	err := s.r.QueryRowContext(ctx, `SELECT token_hash, member_id, meeting_id, created_at, expires_at, admitted_at, denied_at, unlock_hash, return_to
 		FROM sessions WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)).
-		Scan(&ss.TokenHash, &ss.MemberID, &ss.MeetingID, &created, &expires, &admitted, &denied)
+		Scan(&ss.TokenHash, &ss.MemberID, &ss.MeetingID, &created, &expires, &admitted, &denied, &ss.UnlockHash, &ss.ReturnTo)
 	ss.CreatedAt, ss.ExpiresAt, ss.AdmittedAt, ss.DeniedAt = fromMS(created), fromMS(expires), fromMS(admitted), fromMS(denied)
 	return ss, notFound(err)
 }
@@ -276,4 +276,38 @@ func (s *Store) Consents(ctx context.Context, teamID string) ([]board.Consent, e
 		}
 	}
 	return list, nil
+}
+
+// Shared screens
+
+func (s *Store) CreateDisplay(ctx context.Context, d board.Display) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO displays(token_hash, code_hash, meeting_id, created_by, created_at, code_expires_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, d.TokenHash, d.CodeHash, d.MeetingID, d.CreatedBy, ms(d.CreatedAt), ms(d.CodeExpiresAt), ms(d.ExpiresAt))
+	return exists(err)
+}
+
+const displayColumns = `token_hash, code_hash, meeting_id, created_by, created_at, code_expires_at, expires_at`
+
+func scanDisplay(row *sql.Row) (board.Display, error) {
+	var d board.Display
+	var created, codeExp, exp int64
+	err := row.Scan(&d.TokenHash, &d.CodeHash, &d.MeetingID, &d.CreatedBy, &created, &codeExp, &exp)
+	d.CreatedAt, d.CodeExpiresAt, d.ExpiresAt = fromMS(created), fromMS(codeExp), fromMS(exp)
+	return d, notFound(err)
+}
+
+func (s *Store) DisplayByHash(ctx context.Context, hash []byte, now time.Time) (board.Display, error) {
+	return scanDisplay(s.r.QueryRowContext(ctx, `SELECT `+displayColumns+` FROM displays WHERE token_hash = ? AND expires_at > ?`, hash, ms(now)))
+}
+
+func (s *Store) UseDisplayCode(ctx context.Context, codeHash []byte, now time.Time) (board.Display, error) {
+	// Spending the code is moving its expiry to now: one statement, so two racing
+	// requests cannot both use it.
+	return scanDisplay(s.w.QueryRowContext(ctx, `UPDATE displays SET code_expires_at = ? WHERE code_hash = ? AND code_expires_at > ? AND expires_at > ?
+		RETURNING `+displayColumns, ms(now), codeHash, ms(now), ms(now)))
+}
+
+func (s *Store) DeleteDisplays(ctx context.Context, meetingID string) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM displays WHERE meeting_id = ?`, meetingID)
+	return err
 }
