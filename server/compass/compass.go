@@ -69,6 +69,14 @@ type Options struct {
 
 const defaultSize = 400
 
+// Colours of the drawings besides the outline Styles, for a PDF drawn from the Layout.
+const (
+	ColorInk   = "#1b1f24" // text; outlines of faces and pictograms
+	ColorMuted = "#4a5563" // level numerals, the scale key, wheel segment borders
+	ColorFrame = "#6b7684" // the outer octagon (4.6:1 against white)
+	ColorGrid  = "#c3cad2" // spokes and inner octagons
+)
+
 func (o Options) size() float64 {
 	if o.Size <= 0 {
 		return defaultSize

@@ -9,7 +9,7 @@ import (
 // The faces are drawn in a 100 × 100 box. The mouth (with the eyebrows) carries the
 // meaning; the fill colour only supports it.
 const (
-	ink       = "#1b1f24"
+	ink       = ColorInk
 	faceHead  = `<circle cx="50" cy="50" r="45" fill="`
 	faceHead2 = `" stroke="` + ink + `" stroke-width="4"/>`
 	faceEyes  = `<circle cx="35" cy="42" r="5.5" fill="` + ink + `"/><circle cx="65" cy="42" r="5.5" fill="` + ink + `"/>`

@@ -326,24 +326,24 @@ func Radar(persp []Perspective, l Labels, opt Options) string {
 	// the grid: level octagons and spokes
 	outer := lay.Levels[4]
 	w.s(`<g class="compass-grid" fill="none" stroke-linejoin="round">` + "\n")
-	w.s(`<polygon points="`).points(outer.Ring).s(`" fill="#ffffff" stroke="#6b7684"`).fattr("stroke-width", lay.Stroke*0.6).s("/>\n")
+	w.s(`<polygon points="`).points(outer.Ring).s(`" fill="#ffffff" stroke="`+ColorFrame+`"`).fattr("stroke-width", lay.Stroke*0.6).s("/>\n")
 	for _, ax := range lay.Axes {
-		w.s(`<line`).fattr("x1", lay.Centre.X).fattr("y1", lay.Centre.Y).fattr("x2", ax.End.X).fattr("y2", ax.End.Y).s(` stroke="#c3cad2"`).fattr("stroke-width", lay.Stroke*0.4).s("/>\n")
+		w.s(`<line`).fattr("x1", lay.Centre.X).fattr("y1", lay.Centre.Y).fattr("x2", ax.End.X).fattr("y2", ax.End.Y).s(` stroke="`+ColorGrid+`"`).fattr("stroke-width", lay.Stroke*0.4).s("/>\n")
 	}
 	for _, lv := range lay.Levels[:4] {
-		w.s(`<polygon points="`).points(lv.Ring).s(`" stroke="#c3cad2"`).fattr("stroke-width", lay.Stroke*0.4).s("/>\n")
+		w.s(`<polygon points="`).points(lv.Ring).s(`" stroke="`+ColorGrid+`"`).fattr("stroke-width", lay.Stroke*0.4).s("/>\n")
 	}
 	w.s("</g>\n")
 
-	w.s(`<g class="compass-levels" fill="#4a5563"`).fattr("font-size", lay.Levels[0].Numeral.FontSize).s(dir + ">\n")
+	w.s(`<g class="compass-levels" fill="`+ColorMuted+`"`).fattr("font-size", lay.Levels[0].Numeral.FontSize).s(dir + ">\n")
 	for _, lv := range lay.Levels {
-		w.text(lv.Numeral, rtl, false)
+		w.text(lv.Numeral, rtl)
 	}
 	w.s("</g>\n")
 
-	w.s(`<g class="compass-labels" fill="#1b1f24"`).fattr("font-size", lay.Axes[0].Label.FontSize).s(dir + ">\n")
+	w.s(`<g class="compass-labels" fill="`+ColorInk+`"`).fattr("font-size", lay.Axes[0].Label.FontSize).s(dir + ">\n")
 	for _, ax := range lay.Axes {
-		w.text(ax.Label, rtl, false)
+		w.text(ax.Label, rtl)
 	}
 	w.s("</g>\n")
 
@@ -383,7 +383,7 @@ func Radar(persp []Perspective, l Labels, opt Options) string {
 		} else {
 			font = lay.ScaleKey.FontSize
 		}
-		w.s(`<g class="compass-legend" fill="#1b1f24"`).fattr("font-size", font).s(dir + ">\n")
+		w.s(`<g class="compass-legend" fill="`+ColorInk+`"`).fattr("font-size", font).s(dir + ">\n")
 		for _, p := range lay.Perspectives {
 			e := p.Legend
 			w.s(`<line`).fattr("x1", e.Line[0].X).fattr("y1", e.Line[0].Y).fattr("x2", e.Line[1].X).fattr("y2", e.Line[1].Y)
@@ -396,8 +396,8 @@ func Radar(persp []Perspective, l Labels, opt Options) string {
 			w.textIsolated(e.Text, rtl, e.NameLines)
 		}
 		if len(lay.ScaleKey.Lines) > 0 {
-			w.s(`<g fill="#4a5563"`).fattr("font-size", lay.ScaleKey.FontSize).s(">\n")
-			w.text(lay.ScaleKey, rtl, false)
+			w.s(`<g fill="`+ColorMuted+`"`).fattr("font-size", lay.ScaleKey.FontSize).s(">\n")
+			w.text(lay.ScaleKey, rtl)
 			w.s("</g>\n")
 		}
 		w.s("</g>\n")
@@ -447,13 +447,7 @@ func (w *buf) points(pts []Point) *buf {
 }
 
 // text writes a TextBlock as one <text> with a <tspan> per line.
-func (w *buf) text(t TextBlock, rtl bool, isolate bool) {
-	n := 0
-	if isolate {
-		n = len(t.Lines)
-	}
-	w.textIsolated(t, rtl, n)
-}
+func (w *buf) text(t TextBlock, rtl bool) { w.textIsolated(t, rtl, 0) }
 
 // textIsolated writes a TextBlock, wrapping its first isolated lines in FSI … PDI.
 func (w *buf) textIsolated(t TextBlock, rtl bool, isolated int) {

@@ -103,7 +103,7 @@ func runes(s string) int {
 
 func textWidth(s string, size float64) float64 { return float64(runes(s)) * CharEm * size }
 
-// VAlign says where a block sits vertically against its anchor y.
+// vAlign says where a block sits vertically against its anchor y.
 type vAlign uint8
 
 const (

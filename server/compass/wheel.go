@@ -303,11 +303,15 @@ func (sv *segSolver) place(font float64, whole bool) wheelSeg {
 	return seg
 }
 
-// Wheel draws the needs compass for the child: eight equal segments, each with its
-// pictogram and child-friendly label, and the face of the child's answer beside the
-// pictogram (a dashed empty circle where the child has not answered). With opt.Href each
-// segment is a link, named by its label and the answer, so the wheel navigates; in RTL the
-// segments go counter-clockwise. answers holds the child's own ratings; absent = unanswered.
+// Wheel draws the needs compass for the child: eight equal segments (trygghet's centred at
+// 12 o'clock, like the radar's first axis), each with its pictogram and child-friendly
+// label, and the face of the child's answer as a badge on the pictogram's lower inline-end
+// corner; a dashed empty circle where the child has not answered. With opt.Href each
+// segment is a link, named by its label and the answer (l.Unrated where there is none, so
+// pass a child-friendly word), and the wheel navigates; in RTL the segments go
+// counter-clockwise. answers holds the child's own ratings; absent = unanswered. The
+// layout (the largest common font at which every label fits its segment whole) depends
+// only on the labels, the size and the direction and is cached.
 func Wheel(answers map[board.Area]board.Rating, l Labels, opt Options) string {
 	lay := cachedWheelLayout(l, opt)
 	id := opt.id()
@@ -359,7 +363,7 @@ func Wheel(answers map[board.Area]board.Rating, l Labels, opt Options) string {
 		}
 		c := s.Corners
 		w.s(`<path d="M`).pt(c[0]).s(" L").pt(c[1]).s(" A").f(lay.R).s(",").f(lay.R).s(" 0 0,").s(sweepOut).s(" ").pt(c[2])
-		w.s(" L").pt(c[3]).s(" A").f(lay.Hub).s(",").f(lay.Hub).s(" 0 0,").s(sweepIn).s(" ").pt(c[0]).s(` Z" fill="`).s(wheelFill[s.Area]).s(`" stroke="#4a5563"`).fattr("stroke-width", sw).s("/>\n")
+		w.s(" L").pt(c[3]).s(" A").f(lay.Hub).s(",").f(lay.Hub).s(" 0 0,").s(sweepIn).s(" ").pt(c[0]).s(` Z" fill="`).s(wheelFill[s.Area]).s(`" stroke="`+ColorMuted+`"`).fattr("stroke-width", sw).s("/>\n")
 		isz, _ := s.Icon.size()
 		w.s(`<g transform="translate(`).f(s.Icon.X0).s(" ").f(s.Icon.Y0).s(") scale(").s(strconv.FormatFloat(isz/100, 'f', 4, 64)).s(`)">`)
 		w.s(pictograms[s.Area]).s("</g>\n")
@@ -367,7 +371,7 @@ func Wheel(answers map[board.Area]board.Rating, l Labels, opt Options) string {
 		w.faceAt(kind, s.Face)
 		w.s("</g>\n")
 		w.s(`<g fill="` + ink + `">`)
-		w.text(s.Text, lay.RTL, false)
+		w.text(s.Text, lay.RTL)
 		w.s("</g>\n")
 		if hrefs[i] != "" {
 			w.s("</a>\n")
@@ -376,7 +380,7 @@ func Wheel(answers map[board.Area]board.Rating, l Labels, opt Options) string {
 		}
 	}
 	w.s("</g>\n")
-	w.s(`<circle`).fattr("cx", lay.Centre.X).fattr("cy", lay.Centre.Y).fattr("r", lay.Hub).s(` fill="#ffffff" stroke="#4a5563"`).fattr("stroke-width", sw).s("/>\n")
+	w.s(`<circle`).fattr("cx", lay.Centre.X).fattr("cy", lay.Centre.Y).fattr("r", lay.Hub).s(` fill="#ffffff" stroke="`+ColorMuted+`"`).fattr("stroke-width", sw).s("/>\n")
 	w.s("</svg>\n")
 	return w.String()
 }
