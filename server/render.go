@@ -12,6 +12,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/compass"
 	"github.com/barnteam/barnteam/server/i18n"
 	"github.com/barnteam/barnteam/server/realtime"
 	"github.com/barnteam/barnteam/server/secret"
@@ -98,6 +99,10 @@ func (v *views) funcs(assetURL func(string) string) template.FuncMap {
 		"markdown": v.markdown,
 		"areaLabel": func(p i18n.Printer, a board.Area) string {
 			return p.T("area." + string(a))
+		},
+		// face is a decorative face for a rating, next to its words (the words carry it).
+		"face": func(r any, size int) template.HTML {
+			return template.HTML(compass.Face(board.Rating(fmt.Sprint(r)), 5, "", size)) // compass escapes what it writes
 		},
 		"ratingLabel": func(p i18n.Printer, r any) string {
 			return p.T("rating." + fmt.Sprint(r))
