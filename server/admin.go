@@ -70,11 +70,12 @@ const adminAuditPageSize = 100
 var adminAuditActions = []board.AuditAction{
 	board.AuditLogin, board.AuditLoginFailed, board.AuditLogout, board.AuditPasswordSet, board.AuditSetup,
 	board.AuditUserCreated, board.AuditUserChanged, board.AuditOrgCreated, board.AuditOrgChanged,
-	board.AuditTeamCreated, board.AuditMemberAdded, board.AuditMeetingCreated,
+	board.AuditTeamCreated, board.AuditTeamChanged, board.AuditMemberAdded, board.AuditMeetingCreated,
 	board.AuditInviteCreated, board.AuditInviteRevoked, board.AuditJoin, board.AuditAdmitted,
 	board.AuditTurnedAway, board.AuditRemoved, board.AuditRefused, board.AuditView, board.AuditEdit,
 	board.AuditConsentGiven, board.AuditConsentWithdrawn, board.AuditCoordinatorHandover,
 	board.AuditCofacilitator, board.AuditExport, board.AuditDownload, board.AuditAuditExtract,
+	board.AuditChildMode, board.AuditDisplayOpened, board.AuditDisplayClosed, board.AuditDisplayView,
 }
 
 // adminDone are the confirmations a redirect after a change may ask for (?done=…).

@@ -47,7 +47,10 @@ func (a *roomAccess) Admitted() bool { return a.Lobby == nil && !a.Denied && !a.
 
 // Participant is the realtime identity of the access.
 func (a *roomAccess) Participant() realtime.Participant {
-	p := realtime.Participant{Member: a.Member, Lang: a.Lang, View: "board", Lobby: a.Lobby}
+	p := realtime.Participant{Member: a.Member, Lang: a.Lang, View: viewBoard, Lobby: a.Lobby}
+	if a.Member.Role == board.RoleChild {
+		p.View = viewChild
+	}
 	if a.User != nil {
 		p.UserID = a.User.ID
 	}
@@ -205,7 +208,8 @@ func (s *Server) renderOutside(c echo.Context, a *roomAccess) error {
 func (s *Server) renderBoard(c echo.Context, a *roomAccess, code int, flash, flashKind, flashText string) error {
 	ctx := c.Request().Context()
 	meeting := a.Dir.Meeting
-	frags, seq, epoch, err := s.hub.Render(ctx, meeting.ID, a.Participant())
+	part := a.Participant()
+	frags, seq, epoch, err := s.hub.Render(ctx, meeting.ID, part)
 	if err != nil {
 		return err
 	}
@@ -216,6 +220,12 @@ func (s *Server) renderBoard(c echo.Context, a *roomAccess, code int, flash, fla
 		WSPath: boardPath(meeting.ID, a.Member.ID) + "ws",
 		Frags:  map[string]any{},
 		Flash:  flash, FlashKind: flashKind, FlashText: flashText,
+	}
+	if part.View == viewChild {
+		return s.renderChild(c, a, code, data, frags)
+	}
+	if _, ok := childOf(a.Dir); ok && a.Member.Role != board.RoleChild {
+		data.ChildModeURL = boardPath(meeting.ID, a.Member.ID) + "child-mode"
 	}
 	for _, f := range frags {
 		h := template.HTML(f.HTML) // rendered by our own templates
@@ -264,7 +274,20 @@ func (s *Server) formOp(c echo.Context) error {
 	case res.Err != nil:
 		return s.renderBoard(c, a, http.StatusServiceUnavailable, p.T("op.unavailable"), "error", c.Request().PostForm.Get("value"))
 	}
-	return c.Redirect(http.StatusSeeOther, boardPath(a.Dir.Meeting.ID, a.Member.ID)+anchorFor(op.Ref()))
+	anchor := anchorFor(op.Ref())
+	if next := c.Request().PostForm.Get("next"); validAnchor(next) {
+		anchor = next // the child view returns to its step
+	}
+	return c.Redirect(http.StatusSeeOther, boardPath(a.Dir.Meeting.ID, a.Member.ID)+anchor)
+}
+
+// validAnchor reports whether s is an anchor of our own pages ("#q-trygghet"): a form
+// may name where to return to, but nothing else.
+func validAnchor(s string) bool {
+	if len(s) < 2 || len(s) > 40 || s[0] != '#' {
+		return false
+	}
+	return board.ValidID(s[1:])
 }
 
 // anchorFor is the element to return to after a form post.
@@ -285,7 +308,7 @@ func anchorFor(r board.Ref) string {
 // Form fields whose values are numbers or booleans; everything else is a string.
 var (
 	intFormFields  = map[string]bool{"timebox_min": true}
-	boolFormFields = map[string]bool{"external": true}
+	boolFormFields = map[string]bool{"external": true, "shared": true}
 )
 
 // opFromForm builds an op from form fields: cid, op, entity, base, and for "set" field and
@@ -357,10 +380,7 @@ func (s *Server) websocket(c echo.Context) error {
 	if a.Denied || a.Removed {
 		return echo.ErrForbidden
 	}
-	since, err := strconv.ParseInt(c.QueryParam("since"), 10, 64)
-	if err != nil {
-		since = -1
-	}
+	since, epoch := sinceOf(c)
 	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
 		return nil // Accept has written the error response
@@ -376,6 +396,16 @@ func (s *Server) websocket(c echo.Context) error {
 		p.StaffSession = string(secret.Hash(token))
 		p.Expires, _ = c.Get(ctxStaffExpires).(time.Time)
 	}
-	s.hub.Serve(c.Request().Context(), ws, a.Dir.Meeting.ID, p, since, c.QueryParam("epoch"))
+	s.hub.Serve(c.Request().Context(), ws, a.Dir.Meeting.ID, p, since, epoch)
 	return nil
+}
+
+// sinceOf reads a WebSocket's resume position: the seq and epoch the client has; a
+// missing or unreadable since asks for a snapshot (-1).
+func sinceOf(c echo.Context) (int64, string) {
+	since, err := strconv.ParseInt(c.QueryParam("since"), 10, 64)
+	if err != nil {
+		since = -1
+	}
+	return since, c.QueryParam("epoch")
 }

@@ -768,7 +768,11 @@ func (p *peer) takeSnapshot(m srvMsg) error {
 	if err := checkState(m.State); err != nil {
 		return fmt.Errorf("%s: snapshot: %w", p.member, err)
 	}
-	if err := checkFragments(m.HTML, snapshotTargets...); err != nil {
+	targets := snapshotTargets
+	if p.role == "child" {
+		targets = childTargets
+	}
+	if err := checkFragments(m.HTML, targets...); err != nil {
 		return fmt.Errorf("%s: snapshot: %w", p.member, err)
 	}
 	if m.Epoch == "" || m.Seq < 0 {
@@ -925,6 +929,17 @@ func (p *peer) handle(m srvMsg) error {
 // Regions of the board page (PROTOCOL.md, "HTML fragments").
 var snapshotTargets = append([]string{"meeting-status", "agenda", "actions"}, areaTargets()...)
 
+// Regions of the child view: the child sees only their own answers and the plan.
+var childTargets = append([]string{"child-wheel", "child-check", "child-plan"}, childQuestionTargets()...)
+
+func childQuestionTargets() []string {
+	var out []string
+	for _, a := range board.Areas {
+		out = append(out, "child-q-"+string(a))
+	}
+	return out
+}
+
 func areaTargets() []string {
 	var out []string
 	for _, a := range board.Areas {
@@ -958,13 +973,14 @@ func checkFragments(frags []wFragment, want ...string) error {
 	return nil
 }
 
-// checkEventHTML checks an event's fragments: at least one, each the outer HTML of its
+// checkEventHTML checks an event's fragments: at least one (but for the child view, which
+// shows only the child's own answers and the plan), each the outer HTML of its
 // target and, for staff (who see every compass field), a live compass text change shows
 // the new text. (Which elements an event re-renders is the server's choice: whole regions
 // or parts of them. Missed events sent on resume are rendered from the board as it is now,
 // which may already hold a later text, so their text is not checked.)
 func (p *peer) checkEventHTML(m srvMsg) error {
-	if len(m.HTML) == 0 {
+	if len(m.HTML) == 0 && p.role != "child" {
 		return fmt.Errorf("event without HTML fragments")
 	}
 	if err := checkFragments(m.HTML); err != nil {

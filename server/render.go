@@ -36,7 +36,9 @@ func newViews(cat *i18n.Catalog, assetURL func(string) string) (*views, error) {
 		// dangerous link schemes are not rendered as links.
 		md: goldmark.New(goldmark.WithExtensions(extension.Strikethrough, extension.Linkify)),
 	}
-	base, err := template.New("base").Funcs(v.funcs(assetURL)).ParseFS(templates.FS, "layout.html", "fragments.html")
+	// The base holds the layout and every live region's template (fragments*.html): the
+	// board's, the child view's and the shared screen's.
+	base, err := template.New("base").Funcs(v.funcs(assetURL)).ParseFS(templates.FS, "layout.html", "fragments*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func newViews(cat *i18n.Catalog, assetURL func(string) string) (*views, error) {
 		return nil, err
 	}
 	for _, name := range pages {
-		if name == "layout.html" || name == "fragments.html" {
+		if name == "layout.html" || strings.HasPrefix(name, "fragments") {
 			continue
 		}
 		t, err := template.Must(base.Clone()).ParseFS(templates.FS, name)
@@ -103,6 +105,10 @@ func (v *views) funcs(assetURL func(string) string) template.FuncMap {
 		// face is a decorative face for a rating, next to its words (the words carry it).
 		"face": func(r any, size int) template.HTML {
 			return template.HTML(compass.Face(board.Rating(fmt.Sprint(r)), 5, "", size)) // compass escapes what it writes
+		},
+		// pictogram is an area's pictogram, decorative (the area's words are next to it).
+		"pictogram": func(a board.Area, size int) template.HTML {
+			return template.HTML(compass.Pictogram(a, "", size)) // compass escapes what it writes
 		},
 		"ratingLabel": func(p i18n.Printer, r any) string {
 			return p.T("rating." + fmt.Sprint(r))
@@ -326,27 +332,21 @@ func (r boardRenderer) frag(target, tpl string, data fragData) (realtime.Fragmen
 	return realtime.Fragment{Target: target, HTML: buf.String()}, nil
 }
 
-// childPrivate reports whether a change is about the child's own answer while it is not
-// shared: a rating from the child's perspective (only the child can make one, and the child
-// rates nothing else), their words, or taking a share back.
-func childPrivate(ch *board.Change, d *board.Directory) bool {
-	if ch.Compass == nil || ch.Compass.Child.Shared {
-		return false
-	}
-	if ch.Kind == board.OpShare || ch.Field == "child_words" {
-		return true
-	}
-	m, ok := d.Member(ch.Actor)
-	return ch.Kind == board.OpRate && ok && m.Role == board.RoleChild
-}
-
-// viewScreen is the shared screen's view (screen.go).
-const viewScreen = "screen"
+// The views a participant can have of a meeting: the board, the child view (child.go)
+// and the room's shared screen (screen.go). Each renders its own regions.
+const (
+	viewBoard  = realtime.ViewBoard
+	viewChild  = realtime.ViewChild
+	viewScreen = realtime.ViewScreen
+)
 
 // Board renders every region.
 func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Directory) ([]realtime.Fragment, error) {
-	if v.View == viewScreen {
-		return r.screenRegions(v, b, d, nil)
+	switch v.View {
+	case viewScreen:
+		return r.renderRegions(screenRegions(r.data(v, b, d), nil))
+	case viewChild:
+		return r.renderRegions(childRegions(r.data(v, b, d), nil))
 	}
 	data := r.data(v, b, d)
 	out := make([]realtime.Fragment, 0, 3+len(board.Areas))
@@ -370,14 +370,20 @@ func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Direct
 
 // Change renders the regions one change touched, and announces it politely.
 func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Directory, ch *board.Change) ([]realtime.Fragment, string, error) {
-	if v.View == viewScreen {
-		frags, err := r.screenRegions(v, b, d, ch)
-		return frags, "", err
-	}
 	data := r.data(v, b, d)
-	if childPrivate(ch, d) && !data.SeesPrivate() {
-		// The child's unshared answer: others get nothing to see and nothing announced.
+	// The child's unshared answer: others get nothing to see and nothing announced. Taking
+	// a share back is the exception: their view must lose the answer, silently.
+	hidden := childPrivate(ch, d) && !data.SeesPrivate()
+	if hidden && ch.Kind != board.OpShare {
 		return nil, "", nil
+	}
+	switch v.View {
+	case viewScreen:
+		frags, err := r.renderRegions(screenRegions(data, ch))
+		return frags, "", err
+	case viewChild:
+		frags, err := r.renderRegions(childRegions(data, ch))
+		return frags, "", err
 	}
 	who := "?"
 	if m, ok := d.Member(ch.Actor); ok {
@@ -407,7 +413,13 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 		} else {
 			regions = []region{{"t-compass-" + string(data.Area) + "-" + ch.Field, "compass-text", data.WithField(ch.Field)}}
 		}
-		announce = data.P.T("announce.compass", "name", who, "area", data.P.T("area."+string(ch.Compass.Area)))
+		switch {
+		case hidden:
+		case ch.Kind == board.OpShare:
+			announce = data.P.T("announce.child_shared", "name", who, "area", data.P.T("area."+string(ch.Compass.Area)))
+		default:
+			announce = data.P.T("announce.compass", "name", who, "area", data.P.T("area."+string(ch.Compass.Area)))
+		}
 	case ch.Goal != nil:
 		// Goals also appear in every action (the linked goal, the goal picker).
 		data.Area = ch.Goal.Area
@@ -417,15 +429,21 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 		regions = actionRegions(data, ch)
 		announce = data.P.T("announce.action", "name", who)
 	}
+	out, err := r.renderRegions(regions)
+	return out, announce, err
+}
+
+// renderRegions renders each region with its template.
+func (r boardRenderer) renderRegions(regions []region) ([]realtime.Fragment, error) {
 	out := make([]realtime.Fragment, 0, len(regions))
 	for _, x := range regions {
 		f, err := r.frag(x.target, x.tpl, x.data)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		out = append(out, f)
 	}
-	return out, announce, nil
+	return out, nil
 }
 
 // region is one element to re-render: its id, its template and the template's data.
@@ -453,16 +471,26 @@ func agendaRegions(data fragData, ch *board.Change) []region {
 	return []region{status, {"agenda", "agenda", data}}
 }
 
-// actionRegions works like agendaRegions for the actions.
+// actionRegions works like agendaRegions for the actions. Each goal lists the actions
+// linked to it, so a change of a linked action (or of a link) re-renders the goals too;
+// the goal it was linked to before is not known here, so every area's goals are.
 func actionRegions(data fragData, ch *board.Change) []region {
+	out := []region{{"actions", "actions", data}}
 	if ch.Kind == board.OpSet {
 		for _, e := range data.ActionEntries() {
 			if e.Action.Item.ID == ch.Action.ID {
-				return []region{{"act-" + ch.Action.ID, "action-item", e}}
+				out = []region{{"act-" + ch.Action.ID, "action-item", e}}
 			}
 		}
 	}
-	return []region{{"actions", "actions", data}}
+	if ch.Action.GoalID != "" || ch.Field == "goal_id" {
+		for _, a := range board.Areas {
+			d := data
+			d.Area = a
+			out = append(out, region{"area-" + string(a) + "-goals", "area-goals", d})
+		}
+	}
+	return out
 }
 
 type presenceData struct {

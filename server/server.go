@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/barnteam/barnteam/server/accounts"
+	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/i18n"
 	"github.com/barnteam/barnteam/server/realtime"
@@ -44,13 +45,17 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	accounts *accounts.Service
-	base     *url.URL
-	echo     *echo.Echo
-	hub      *realtime.Hub
-	views    *views
-	assets   string // content hash prefix of static assets
-	secure   bool   // cookies get Secure and the __Host- prefix
-	origins  []string
+	// unlockLimiter counts wrong child-mode codes per child-mode session; screenLimiter
+	// counts wrong shared-screen codes per address.
+	unlockLimiter *auth.Limiter
+	screenLimiter *auth.Limiter
+	base          *url.URL
+	echo          *echo.Echo
+	hub           *realtime.Hub
+	views         *views
+	assets        string // content hash prefix of static assets
+	secure        bool   // cookies get Secure and the __Host- prefix
+	origins       []string
 }
 
 // New builds a server.
@@ -65,7 +70,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, base: base}
+	s := &Server{cfg: cfg, base: base,
+		unlockLimiter: auth.NewLimiter(unlockAttempts, unlockLockedFor),
+		screenLimiter: auth.NewLimiter(screenCodeAttempts, screenCodeWindow)}
 	if s.accounts, err = accounts.New(cfg.Store, cfg.BaseURL, cfg.Now); err != nil {
 		return nil, err
 	}
@@ -133,7 +140,8 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/static/:hash/*", s.static)
 
 	// Everything below knows the signed-in staff user, if any.
-	g := e.Group("", s.loadUser)
+	// A device in child mode stays on the child view (childLock), so it runs first.
+	g := e.Group("", s.childLock, s.loadUser)
 	g.GET("/", s.home)
 
 	// Staff sign-in.
@@ -160,6 +168,19 @@ func (s *Server) routes() *echo.Echo {
 	g.POST("/b/:meeting/:member/remove", s.removeMember)
 	g.POST("/b/:meeting/:member/cofacilitator", s.setCofacilitator)
 	g.POST("/b/:meeting/:member/handover", s.handover)
+	g.GET("/b/:meeting/:member/child-mode", s.childModeForm)
+	g.POST("/b/:meeting/:member/child-mode", s.startChildMode)
+	g.GET("/b/:meeting/:member/unlock", s.unlockForm)
+	g.POST("/b/:meeting/:member/unlock", s.unlock)
+	g.POST("/b/:meeting/:member/display", s.openDisplay)
+	g.POST("/b/:meeting/:member/display/close", s.closeDisplays)
+
+	// The room's shared screen: a short code or a link, then a read-only view.
+	g.GET("/screen", s.screenCodeForm)
+	g.POST("/screen", s.screenCode)
+	g.GET("/screen/t/:token", s.screenLink)
+	g.GET("/screen/view", s.screenPage)
+	g.GET("/screen/ws", s.screenSocket)
 
 	s.teamRoutes(g)
 	s.adminRoutes(g)
@@ -273,6 +294,9 @@ type pageData struct {
 	Flash     string
 	FlashKind string
 	FlashText string
+	// ChildModeURL is where an adult hands their device to the child ("" when the team
+	// has no child member).
+	ChildModeURL string
 }
 
 func (s *Server) render(c echo.Context, code int, page string, data pageData) error {

@@ -29,7 +29,8 @@ const (
 // loadUser puts the signed-in staff user, if any, into the request context.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if token := s.cookie(c, staffCookieName); token != "" {
+		// A device handed to the child is not the adult's while it is locked.
+		if token := s.cookie(c, staffCookieName); token != "" && !locked(c) {
 			u, ss, err := s.accounts.Session(c.Request().Context(), token)
 			switch {
 			case err == nil:

@@ -69,6 +69,7 @@ func (s *Server) teamRoutes(g *echo.Group) {
 	g.GET("/teams/:team/meetings/:meeting/links/:member", s.meetingShowLink, s.requireUser)
 	g.POST("/teams/:team/meetings/:meeting/links/:member/revoke", s.meetingRevokeLink, s.requireUser)
 	g.GET("/teams/:team/audit.csv", s.teamAuditCSV, s.requireUser)
+	g.POST("/teams/:team/faces", s.teamSetFaces, s.requireUser)
 }
 
 // teamCtx is a team as one signed-in member sees it.
@@ -448,6 +449,8 @@ type teamPage struct {
 	Languages  []option
 	Givers     []board.Member
 	Today      string
+	// FacesNow is how many faces the child would answer with by age this year.
+	FacesNow int
 
 	Staff   staffForm
 	Guest   guestForm
@@ -471,6 +474,7 @@ var savedKeys = map[string]string{
 	"withdrawn": "teams.saved.withdrawn",
 	"meeting":   "teams.saved.meeting",
 	"revoked":   "teams.saved.revoked",
+	"faces":     "teams.saved.faces",
 }
 
 // teamPageData assembles the team's page with empty forms.
@@ -480,7 +484,7 @@ func (s *Server) teamPageData(c echo.Context, t *teamCtx) (teamPage, error) {
 	now := s.cfg.Now().In(stockholm)
 	today := now.Format(time.DateOnly)
 	page := teamPage{Team: t.Team, Me: t.Me, Coordinator: t.Coordinator, Action: "/teams/" + t.Team.ID, Today: today,
-		AuditURL: "/teams/" + t.Team.ID + "/audit.csv"}
+		AuditURL: "/teams/" + t.Team.ID + "/audit.csv", FacesNow: board.Team{ChildBirthYear: t.Team.ChildBirthYear}.Faces(now.Year())}
 	if k, ok := savedKeys[c.QueryParam("saved")]; ok {
 		page.Saved = p.T(k)
 	}
@@ -764,6 +768,31 @@ func (s *Server) addMember(c echo.Context, t *teamCtx, m board.Member) error {
 		return err
 	}
 	return s.backToTeam(c, t, "member", "members")
+}
+
+// teamSetFaces sets how many faces the child answers with in the child view: by age (3
+// under board.YoungChildAge, else 5), or 3 or 5 whatever the age. Open child views
+// change at once.
+func (s *Server) teamSetFaces(c echo.Context) error {
+	t, err := s.manageTeam(c)
+	if err != nil {
+		return err
+	}
+	faces, err := strconv.Atoi(c.FormValue("faces"))
+	if err != nil || (faces != 0 && faces != 3 && faces != 5) {
+		return echo.ErrBadRequest // the form offers nothing else
+	}
+	ctx := ctxOf(c)
+	if err := s.cfg.Store.SetFaceScale(ctx, t.Team.ID, faces); err != nil {
+		return err
+	}
+	if err := s.auditStaff(c, board.AuditTeamChanged, t.Team.ID, "", "face scale"); err != nil {
+		return err
+	}
+	if err := s.reloadTeam(ctx, t.Team.ID); err != nil {
+		return err
+	}
+	return s.backToTeam(c, t, "faces", "child-view")
 }
 
 // teamRecordConsent records a samtycke.

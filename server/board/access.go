@@ -208,6 +208,7 @@ const (
 	AuditOrgCreated          AuditAction = "org_created"
 	AuditOrgChanged          AuditAction = "org_changed"
 	AuditTeamCreated         AuditAction = "team_created"
+	AuditTeamChanged         AuditAction = "team_changed"
 	AuditMemberAdded         AuditAction = "member_added"
 	AuditMeetingCreated      AuditAction = "meeting_created"
 	AuditInviteCreated       AuditAction = "invite_created"
@@ -226,6 +227,10 @@ const (
 	AuditExport              AuditAction = "export"
 	AuditDownload            AuditAction = "download"
 	AuditAuditExtract        AuditAction = "audit_extract"
+	AuditChildMode           AuditAction = "child_mode"     // an adult handed their device to the child, or took it back
+	AuditDisplayOpened       AuditAction = "display_opened" // the shared screen was opened (a link and a code made)
+	AuditDisplayClosed       AuditAction = "display_closed" // every shared screen of the meeting closed
+	AuditDisplayView         AuditAction = "display_view"   // a shared screen showed the board
 )
 
 // AuditEntry is one row of the append-only audit log: who (account or member, with their

@@ -124,6 +124,13 @@ func (e *CompassEntry) ForViewer(private bool) *CompassEntry {
 	return &cp
 }
 
+// RatingsOnly returns the entry without its texts (what works, what worries, the child's
+// voice and the guardians' view): the ratings and the child's answer as they are. For
+// views that show only the compass drawing.
+func (e *CompassEntry) RatingsOnly() *CompassEntry {
+	return &CompassEntry{Area: e.Area, Ratings: e.Ratings, Child: e.Child, Rev: e.Rev}
+}
+
 // ForViewer returns the change as a viewer who may or may not see private answers gets
 // it. Only compass changes carry anything private.
 func (c *Change) ForViewer(private bool) *Change {

@@ -456,6 +456,12 @@ func (w *buf) textIsolated(t TextBlock, rtl bool, isolated int) {
 	}
 	w.s(`<text text-anchor="`).s(t.Align.anchor(rtl)).s(`">`)
 	for i, line := range t.Lines {
+		if i > 0 {
+			// A space between the lines, so that the text reads "Jag känner mig trygg" to
+			// assistive technology (a link's visible text must be part of its name); each
+			// line is positioned on its own, so the space shows nowhere.
+			w.s(" ")
+		}
 		w.s(`<tspan`).fattr("x", t.X).fattr("y", t.Y[i]).s(">")
 		if i < isolated {
 			w.s(fsi).esc(line).s(pdi)

@@ -86,10 +86,17 @@ type suite struct {
 // when the test ends or after limit, whichever comes first.
 func start(t *testing.T, limit time.Duration) *suite {
 	t.Helper()
+	return startWith(t, limit, servertest.Options{})
+}
+
+// startWith is start with server options (the server's log is the suite's own).
+func startWith(t *testing.T, limit time.Duration, opt servertest.Options) *suite {
+	t.Helper()
 	path := chromiumPath(t)
 
 	serverLog := &servertest.LogBuffer{}
-	env := servertest.Start(t, servertest.Options{Log: serverLog})
+	opt.Log = serverLog
+	env := servertest.Start(t, opt)
 
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)

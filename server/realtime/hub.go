@@ -12,18 +12,48 @@ import (
 	"github.com/barnteam/barnteam/server/board"
 )
 
+// The views a connection can have; the HTTP layer names them, the Renderer draws them.
+const (
+	ViewBoard  = "board"  // the board itself
+	ViewChild  = "child"  // the child view: the child's own answers and the plan
+	ViewScreen = "screen" // the room's shared screen: read-only, nothing private
+)
+
 // Variant is what a rendered fragment depends on. Events are rendered once per distinct
 // variant in a room, not once per connection.
 type Variant struct {
 	Lang string
 	Role board.Role
-	View string // "board" today; "child", "screen" later
+	View string // ViewBoard, ViewChild or ViewScreen
 	// Perspective is the member's own rating perspective (each guardian has their own).
 	Perspective string
 }
 
 // private reports whether the variant sees the child's answers before they are shared.
 func (v Variant) private() bool { return board.SeesPrivate(v.Role) }
+
+// compass is one compass entry as the variant receives it in structured form: without the
+// child's unshared answer unless it may see it, and on the shared screen without the
+// areas' texts, which the screen does not show (a room's computer keeps only what it
+// shows).
+func (v Variant) compass(e *board.CompassEntry) *board.CompassEntry {
+	e = e.ForViewer(v.private())
+	if v.View == ViewScreen {
+		e = e.RatingsOnly()
+	}
+	return e
+}
+
+// change is a change as the variant receives it in structured form (see compass).
+func (v Variant) change(ch *board.Change) *board.Change {
+	c := ch.ForViewer(v.private())
+	if v.View == ViewScreen && c.Compass != nil {
+		cp := *c
+		cp.Compass = c.Compass.RatingsOnly()
+		c = &cp
+	}
+	return c
+}
 
 // Participant is one person's connection identity, established by the HTTP layer from
 // their session.
@@ -299,6 +329,12 @@ func (h *Hub) CloseWhere(match func(Participant) bool, code websocket.StatusCode
 	for _, r := range h.loaded() {
 		go r.send(context.Background(), request{kind: reqKick, match: match, code: code})
 	}
+}
+
+// CloseScreens closes the shared screens of one meeting with a "stop" code (the leader
+// closed them). It returns at once.
+func (h *Hub) CloseScreens(meetingID string) {
+	h.toRoom(meetingID, request{kind: reqKick, match: func(p Participant) bool { return p.Screen != "" }, code: CloseForbidden})
 }
 
 // Admitted tells the lobby connections of one waiting session that they were let in (or

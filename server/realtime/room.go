@@ -478,7 +478,7 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 			if err != nil {
 				r.hub.log.Error("render change", "meeting", r.id, "err", err)
 			}
-			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: missed[i].ForViewer(c.variant.private()), HTML: frags}))
+			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: c.variant.change(&missed[i]), HTML: frags}))
 		}
 	}
 	r.broadcastPresence()
@@ -557,7 +557,7 @@ func (r *Room) missedSince(since int64) []board.Change {
 func (r *Room) state(v Variant) StateJSON {
 	s := StateJSON{Meeting: r.b.Meeting, Agenda: r.b.AgendaList(), Goals: []*board.Goal{}, Actions: r.b.ActionList()}
 	for _, a := range board.Areas {
-		s.Compass = append(s.Compass, r.b.Compass[a].ForViewer(v.private()))
+		s.Compass = append(s.Compass, v.compass(r.b.Compass[a]))
 		s.Goals = append(s.Goals, r.b.GoalsFor(a)...)
 	}
 	return s
@@ -695,7 +695,7 @@ func (r *Room) broadcast(ch *board.Change) {
 				r.hub.log.Error("render change", "meeting", r.id, "err", err)
 			}
 			// What is private to the child stays out of the structured change too.
-			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: ch.ForViewer(c.variant.private()), HTML: frags, Announce: announce})
+			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: c.variant.change(ch), HTML: frags, Announce: announce})
 			cache[c.variant] = msg
 		}
 		c.enqueue(msg)

@@ -232,8 +232,12 @@ function serverText(node) {
 }
 
 function beforeNodeMorphed(oldNode, newNode) {
-  // Forms that add something are always rendered empty; what is typed in them stays.
-  if (oldNode instanceof HTMLElement && oldNode.matches("input:not([type=hidden]), textarea, select") && oldNode.closest("form[data-create]")) return false;
+  if (oldNode instanceof HTMLElement && oldNode.matches("input:not([type=hidden]), textarea, select")) {
+    // Forms that add something are always rendered empty; what is typed in them stays.
+    if (oldNode.closest("form[data-create]")) return false;
+    // A choice waiting to be sent stands until it is sent.
+    if (oldNode.form && dirtyForms.has(oldNode.form)) return false;
+  }
   if (!isTextControl(oldNode)) return true;
   const key = keyOf(oldNode.closest("form.text-field"));
   const st = fields.get(key);
@@ -294,7 +298,8 @@ function newID(n) {
 function typed(el, v) {
   switch (el.dataset.type) {
     case "int": { const n = Number(v); return v.trim() !== "" && Number.isInteger(n) ? n : v; }
-    case "bool": return el.checked;
+    // A checkbox says it by being checked; a hidden field by its value.
+    case "bool": return el.type === "checkbox" ? el.checked : v === "true";
   }
   return v;
 }
@@ -362,24 +367,41 @@ main.addEventListener("submit", (e) => {
     return;
   }
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+  clearTimeout(idleTimers.get(form));
+  dirtyForms.delete(form);
   clearError(form);
   const op = opFromForm(form);
   if (submitOp(op, form, null)) form.setAttribute("aria-busy", "true");
 });
 
-// Controls marked autosubmit save when they change. A drop-down changes on every arrow
-// key for keyboard users, so it saves once they have stopped for a moment.
+// Controls marked autosubmit save when they change. A drop-down, and a group of radio
+// buttons walked with the arrow keys, change on every key press for keyboard users, so
+// they save once the person has stopped for a moment; a click or a tap saves at once.
 const SELECT_IDLE_MS = 800;
-const selectTimers = new WeakMap();
+const RADIO_IDLE_MS = 500;
+const idleTimers = new WeakMap(); // form -> timer
+/** Forms whose change waits for the person to stop: not sent yet, so not saved yet. */
+const dirtyForms = new Set();
+let arrowAt = 0;
+main.addEventListener("keydown", (e) => { if (e.key.startsWith("Arrow")) arrowAt = Date.now(); });
 main.addEventListener("change", (e) => {
   const el = e.target;
   if (!(el instanceof HTMLElement) || !el.classList.contains("autosubmit")) return;
   const form = el.closest("form.op");
   if (!form) return;
-  if (el.tagName !== "SELECT") { form.requestSubmit(); return; }
-  clearTimeout(selectTimers.get(el));
-  selectTimers.set(el, setTimeout(() => { if (form.isConnected) form.requestSubmit(); }, SELECT_IDLE_MS));
+  const byArrow = Date.now() - arrowAt < 200;
+  const idle = el.tagName === "SELECT" ? SELECT_IDLE_MS : el.type === "radio" && byArrow ? RADIO_IDLE_MS : 0;
+  if (!idle) { form.requestSubmit(); return; }
+  clearTimeout(idleTimers.get(form));
+  dirtyForms.add(form);
+  updateStatus();
+  idleTimers.set(form, setTimeout(() => { if (form.isConnected) form.requestSubmit(); else dirtyForms.delete(form); }, idle));
 });
+
+/** Send every change that waits for a pause now (the page is going away). */
+function flushDirtyForms() {
+  for (const form of [...dirtyForms]) if (form.isConnected) form.requestSubmit();
+}
 
 // ---------------------------------------------------------------------------------------
 // Text fields
@@ -697,7 +719,7 @@ function setStatus(state) {
 function updateStatus() {
   if (stopped) return setStatus("stopped");
   if (!ws || ws.readyState !== WebSocket.OPEN || !wasOnline) return setStatus(everOnline ? "offline" : "connecting");
-  let busy = pending.size > 0;
+  let busy = pending.size > 0 || dirtyForms.size > 0;
   for (const st of fields.values()) if (st.base !== null && !st.conflict) busy = true;
   setStatus(busy ? "saving" : "saved");
 }
@@ -712,6 +734,7 @@ function announce(text) {
 }
 
 window.addEventListener("beforeunload", (e) => {
+  flushDirtyForms();
   saveDrafts();
   if (pending.size > 0) e.preventDefault();
 });
