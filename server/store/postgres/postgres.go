@@ -67,6 +67,13 @@ func Open(ctx context.Context, databaseURL string, opt Options) (*Store, error) 
 	if opt.MaxConns > 0 {
 		cfg.MaxConns = opt.MaxConns
 	}
+	// A transaction holding a meeting's row lock blocks every instance's commits to that
+	// meeting. If the instance that opened it vanishes without the connection closing (a
+	// network partition; TCP keepalive takes hours), the server ends it after this long.
+	// The store's own transactions are never idle for more than a round trip.
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60s"
+	}
 	cfg.AfterConnect = durableCommits
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -291,11 +298,10 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	defer tx.Rollback(ctx)
 	var b pgx.Batch
 	b.Queue(`UPDATE meetings SET seq = seq + 1 WHERE id = $1 RETURNING seq`, meetingID)
-	// Conflicts on (meeting_id, cid) or (meeting_id, seq) insert nothing: a duplicate cid
-	// (or, had the seq been wrong, a taken seq) is an answer, not an error.
+	// A taken cid inserts nothing: that is an answer (ErrDuplicateCID), not an error.
 	b.Queue(`INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at)
 		SELECT id, seq, $3::text, $4::text, $5::json, $6::timestamptz FROM meetings WHERE id = $1 AND seq = $2
-		ON CONFLICT DO NOTHING`,
+		ON CONFLICT (meeting_id, cid) DO NOTHING`,
 		meetingID, ch.Seq, ch.CID, ch.Actor, change, now)
 	b.Queue(`INSERT INTO entities(meeting_id, kind, id, data, seq)
 		SELECT id, $3::text, $4::text, $5::json, seq FROM meetings WHERE id = $1 AND seq = $2

@@ -422,8 +422,9 @@ func TestOneTimeThingsAcrossInstances(t *testing.T) {
 	}
 }
 
-// TestDurableCommits: a URL (or server) that turns synchronous_commit off is overruled.
-func TestDurableCommits(t *testing.T) {
+// TestSessionSettings: a URL (or server) that turns synchronous_commit off is overruled;
+// an abandoned transaction cannot hold a meeting's lock for long.
+func TestSessionSettings(t *testing.T) {
 	u := newSchema(t)
 	if strings.Contains(u, "?") {
 		u += "&synchronous_commit=off"
@@ -440,6 +441,13 @@ func TestDurableCommits(t *testing.T) {
 		if v != "on" {
 			t.Fatalf("synchronous_commit = %q, want on", v)
 		}
+	}
+	var v string
+	if err := postgres.Pool(s).QueryRow(ctx, `SHOW idle_in_transaction_session_timeout`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != "1min" {
+		t.Errorf("idle_in_transaction_session_timeout = %q, want 1min", v)
 	}
 }
 
