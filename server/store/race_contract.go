@@ -136,7 +136,11 @@ func testTimesRoundTrip(t *testing.T, s board.Store) {
 	if _, err := s.InviteByHash(ctx, []byte("i"), given.Add(time.Hour)); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("an invite at its expiry's millisecond: err %v, want ErrNotFound", err)
 	}
-	// Unset times stay the zero time.
+	// A zero time comes back zero, whether the column may be unset or not.
+	must(t, s.CreateTeam(ctx, board.Team{ID: "t0", ChildFirstName: "Adam", ChildBirthYear: 2015, Reason: "x"}))
+	if tz, err := s.Team(ctx, "t0"); err != nil || tz.CreatedAt != (time.Time{}) {
+		t.Errorf("team created at the zero time: %v, %v", tz.CreatedAt, err)
+	}
 	must(t, s.CreateSession(ctx, board.Session{TokenHash: []byte("s"), MemberID: "g", MeetingID: "m", CreatedAt: given, ExpiresAt: given.Add(time.Hour)}))
 	ss, err := s.SessionByHash(ctx, []byte("s"), given)
 	must(t, err)
