@@ -28,6 +28,7 @@ import (
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/i18n"
+	"github.com/barnteam/barnteam/server/store/postgres"
 	"github.com/barnteam/barnteam/server/store/sqlite"
 )
 
@@ -139,7 +140,12 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "data", cfg.DataDir)
+	if cfg.DatabaseURL != "" {
+		// Never the URL: it may carry a password.
+		log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", "postgresql")
+	} else {
+		log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", "sqlite", "data", cfg.DataDir)
+	}
 
 	select {
 	case err := <-errc:
@@ -172,9 +178,21 @@ func loadCatalog(cfg Config) (*i18n.Catalog, error) {
 	return cat, cat.OverrideAreaLabels(f)
 }
 
+// storeOpenTimeout bounds connecting to PostgreSQL and migrating it at start (a second
+// instance starting at the same time waits for the first one's migrations).
+const storeOpenTimeout = time.Minute
+
+// openStore opens PostgreSQL when a database URL is given, else the embedded SQLite under
+// the data directory.
 func openStore(cfg Config) (board.Store, error) {
 	if cfg.DatabaseURL != "" {
-		return nil, errors.New("PostgreSQL is not supported yet; leave -database-url empty to use the embedded SQLite")
+		ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
+		defer cancel()
+		s, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("PostgreSQL: %w", err)
+		}
+		return s, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err

@@ -42,6 +42,11 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"Consents", testConsents},
 		{"Audit", testAudit},
 		{"Displays", testDisplays},
+		// Added with the PostgreSQL store (race_contract.go).
+		{"CommitRace", testCommitRace},
+		{"RefusedCommitsLeaveNoTrace", testRefusedCommitsLeaveNoTrace},
+		{"TimesRoundTrip", testTimesRoundTrip},
+		{"OneTimeRace", testOneTimeRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
