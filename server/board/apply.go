@@ -58,6 +58,11 @@ type Change struct {
 	Compass *CompassEntry `json:"compass,omitempty"`
 	Goal    *Goal         `json:"goal,omitempty"`
 	Action  *Action       `json:"action,omitempty"`
+	Plan    *PlanState    `json:"plan,omitempty"`
+
+	// PlanVersion is the plan version a plan command made or changed, as the store keeps
+	// it (its canonical JSON only when it was frozen by this change).
+	PlanVersion *PlanVersion `json:"plan_version,omitempty"`
 }
 
 // AuditTarget names the op for the audit log: its seq, kind, entity and field. Never the
@@ -89,22 +94,32 @@ func (c *Change) EntityJSON() ([]byte, error) {
 		return json.Marshal(c.Goal)
 	case c.Action != nil:
 		return json.Marshal(c.Action)
+	case c.Plan != nil:
+		return json.Marshal(c.Plan)
 	}
 	return nil, &Error{Code: CodeInvalid, Key: "op.invalid.data"}
 }
 
-// Apply checks op against the board and the actor's role and returns the change it makes,
-// stamped with seq (the seq the store will give it). It does not modify b: the caller
-// persists the change first and then calls b.Commit, so a failed write leaves the board as
-// it was. Errors are *Error.
+// Apply is ApplyWith at the time now, without the means to freeze the plan.
 func (b *Board) Apply(dir *Directory, actor Actor, op Op, seq int64) (Change, error) {
+	return b.ApplyWith(dir, actor, op, seq, ApplyEnv{At: time.Now()})
+}
+
+// ApplyWith checks op against the board and the actor's role and returns the change it
+// makes, stamped with seq (the seq the store will give it). It does not modify b: the
+// caller persists the change first and then calls b.Commit, so a failed write leaves the
+// board as it was. Errors of the op are *Error; a failure to freeze is another error.
+func (b *Board) ApplyWith(dir *Directory, actor Actor, op Op, seq int64, env ApplyEnv) (Change, error) {
 	if op.ref.Kind == "" {
 		if err := op.Validate(); err != nil {
 			return Change{}, err
 		}
 	}
 	ch := Change{Seq: seq, CID: op.CID, Actor: actor.MemberID, Kind: op.Kind, Entity: op.ref.String()}
-	a := applier{b: b, dir: dir, actor: actor, op: op, seq: seq, ch: &ch}
+	a := applier{b: b, dir: dir, actor: actor, op: op, seq: seq, ch: &ch, env: env}
+	if err := a.frozenContent(); err != nil {
+		return Change{}, err
+	}
 	var err error
 	switch op.ref.Kind {
 	case EntityMeeting:
@@ -117,6 +132,8 @@ func (b *Board) Apply(dir *Directory, actor Actor, op Op, seq int64) (Change, er
 		err = a.goal()
 	case EntityAction:
 		err = a.action()
+	case EntityPlan:
+		err = a.plan()
 	default:
 		err = invalid("entity", "op.invalid.entity")
 	}
@@ -144,6 +161,10 @@ func (b *Board) Commit(ch Change) {
 	case ch.Action != nil:
 		b.rememberTexts(ch.Entity, b.Actions[ch.Action.ID], ch.Action)
 		b.Actions[ch.Action.ID] = ch.Action
+	case ch.Plan != nil:
+		old := b.Plan
+		b.rememberTexts(ch.Entity, &old, ch.Plan)
+		b.Plan = *ch.Plan
 	}
 }
 
@@ -172,7 +193,7 @@ func textFields(e any) map[string]Text {
 		if v == nil {
 			return nil
 		}
-		return map[string]Text{"works": v.Works, "worries": v.Worries, "child_voice": v.ChildVoice, "guardians_view": v.GuardiansView, "child_words": v.Child.Words}
+		return map[string]Text{"works": v.Works, "worries": v.Worries, "child_voice": v.ChildVoice, "guardians_view": v.GuardiansView, "child_words": v.Child.Words, "need": v.Need}
 	case *Goal:
 		if v == nil {
 			return nil
@@ -183,6 +204,11 @@ func textFields(e any) map[string]Text {
 			return nil
 		}
 		return map[string]Text{"what": v.What}
+	case *PlanState:
+		if v == nil {
+			return nil
+		}
+		return map[string]Text{"reason": v.Reason, "how_captured": v.HowCaptured}
 	}
 	return nil
 }
@@ -195,6 +221,7 @@ type applier struct {
 	op    Op
 	seq   int64
 	ch    *Change
+	env   ApplyEnv
 }
 
 // allow checks the role matrix for the op (and field).
@@ -377,6 +404,15 @@ func (a *applier) compass() error {
 			return a.setText(d, &next.ChildVoice, MaxTextLen, false)
 		case "child_words":
 			return a.setText(d, &next.Child.Words, MaxTextLen, false)
+		case "need":
+			return a.setText(d, &next.Need, MaxTextLen, false)
+		case "priority":
+			var n int
+			if json.Unmarshal(d.Value, &n) != nil || n < 0 || n > len(Areas) {
+				return invalid(d.Field, "op.invalid.priority", "max", len(Areas))
+			}
+			next.Priority = n
+			return nil
 		}
 		return invalid("field", "op.invalid.field")
 	case OpShare:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixture is a small team: one member of every role, two guardians, two organisations.
@@ -118,21 +119,35 @@ func TestEveryRoleEveryOp(t *testing.T) {
 		{"action status", `{"op":"set","entity":"action/x1","data":{"field":"status","value":"ongoing"}}`, staffAndGuardians},
 		{"action move", `{"op":"move","entity":"action/x1","data":{"after":""}}`, staffAndGuardians},
 		{"action delete", `{"op":"delete","entity":"action/x1"}`, staff},
+		{"compass need", `{"op":"set","entity":"compass/halsa","base":0,"data":{"field":"need","value":"Sova bättre"}}`, staffAndGuardians},
+		{"compass priority", `{"op":"set","entity":"compass/halsa","data":{"field":"priority","value":1}}`, staffAndGuardians},
+		{"plan reason", `{"op":"set","entity":"plan","base":0,"data":{"field":"reason","value":"Frånvaro"}}`, []Role{RoleCoordinator, RoleChildContact}},
+		{"plan follow-up", `{"op":"set","entity":"plan","data":{"field":"follow_up","value":"2027-02-01"}}`, []Role{RoleCoordinator, RoleChildContact}},
+		{"plan freeze", `{"op":"freeze","entity":"plan","data":{"version":1}}`, []Role{RoleCoordinator}},
+		// Frozen ("#frozen"): the board is at version 1, being signed; %h is its hash.
+		{"plan sign#frozen", `{"op":"sign","entity":"plan","data":{"version":1,"sha256":"%h"}}`, all},
+		{"plan record in-room approval#frozen", `{"op":"sign","entity":"plan","data":{"version":1,"sha256":"%h","member":"g2"}}`, []Role{RoleCoordinator}},
+		{"plan reopen#frozen", `{"op":"reopen","entity":"plan","data":{"version":1}}`, []Role{RoleCoordinator}},
 	}
 	kindsCovered := map[Kind]bool{}
 	for _, tc := range cases {
 		for _, role := range all {
 			t.Run(tc.name+"/"+string(role), func(t *testing.T) {
 				b, dir, actors := seeded(t)
+				env := ApplyEnv{At: testTime, Freeze: fakeFreeze}
+				if strings.HasSuffix(tc.name, "#frozen") {
+					freezeBoard(t, b, dir, actors[RoleCoordinator])
+				}
 				actor := actors[role]
 				raw := tc.op
 				if strings.Contains(raw, "%s") {
 					raw = fmt.Sprintf(raw, OwnPerspective(actor))
 				}
+				raw = strings.Replace(raw, "%h", b.Plan.SHA256, 1)
 				raw = strings.Replace(raw, `{"op"`, `{"cid":"t1","op"`, 1)
 				op := decode(t, raw)
 				kindsCovered[op.Kind] = true
-				_, err := b.Apply(dir, actor, op, b.Seq+1)
+				_, err := b.ApplyWith(dir, actor, op, b.Seq+1, env)
 				want := false
 				for _, r := range tc.allowed {
 					want = want || r == role
@@ -529,4 +544,24 @@ func TestChildAnswersArePrivateUntilShared(t *testing.T) {
 	if got := b.Compass["fritid"].ForViewer(false); got.Child.Rating != "" {
 		t.Error("taking the share back does not hide the answer again")
 	}
+}
+
+// testTime is the time of ops in tests that need one.
+var testTime = time.Date(2026, 12, 4, 14, 30, 0, 0, time.UTC)
+
+// fakeFreeze stands in for the plan document the server makes: its canonical JSON names
+// the version, so each version has its own hash.
+func fakeFreeze(version int) ([]byte, error) {
+	return CanonicalJSON(map[string]any{"format": PlanFormat, "version": version})
+}
+
+// freezeBoard freezes the board into the plan's next version, as the coordinator.
+func freezeBoard(t testing.TB, b *Board, dir *Directory, coord Actor) {
+	t.Helper()
+	op := decode(t, fmt.Sprintf(`{"cid":"fz%d","op":"freeze","entity":"plan","data":{"version":%d}}`, b.Plan.Version+1, b.Plan.Version+1))
+	ch, err := b.ApplyWith(dir, coord, op, b.Seq+1, ApplyEnv{At: testTime, Freeze: fakeFreeze})
+	if err != nil {
+		t.Fatalf("freeze: %v", err)
+	}
+	b.Commit(ch)
 }

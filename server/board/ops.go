@@ -20,10 +20,13 @@ const (
 	OpRate   Kind = "rate"   // rate a compass area from one perspective
 	OpGoto   Kind = "goto"   // meeting command: make an agenda item the current one
 	OpShare  Kind = "share"  // the child shares (or takes back) their answer about an area
+	OpFreeze Kind = "freeze" // plan command: freeze the board into the plan's next version
+	OpSign   Kind = "sign"   // plan command: sign the version being signed (or record an approval)
+	OpReopen Kind = "reopen" // plan command: make the board editable again for the next version
 )
 
 // Kinds lists every op kind.
-var Kinds = []Kind{OpCreate, OpSet, OpMove, OpDelete, OpRate, OpGoto, OpShare}
+var Kinds = []Kind{OpCreate, OpSet, OpMove, OpDelete, OpRate, OpGoto, OpShare, OpFreeze, OpSign, OpReopen}
 
 // EntityKind is the type part of an entity reference.
 type EntityKind string
@@ -34,29 +37,34 @@ const (
 	EntityCompass EntityKind = "compass"
 	EntityGoal    EntityKind = "goal"
 	EntityAction  EntityKind = "action"
+	EntityPlan    EntityKind = "plan"
 )
 
 // EntityKinds lists every entity kind.
-var EntityKinds = []EntityKind{EntityMeeting, EntityAgenda, EntityCompass, EntityGoal, EntityAction}
+var EntityKinds = []EntityKind{EntityMeeting, EntityAgenda, EntityCompass, EntityGoal, EntityAction, EntityPlan}
 
-// Ref names one entity: "agenda/<id>", "compass/<area>", "goal/<id>", "action/<id>" or
-// "meeting".
+// singleton reports whether an entity kind has one entity per meeting, named by its kind
+// alone ("meeting", "plan").
+func (k EntityKind) singleton() bool { return k == EntityMeeting || k == EntityPlan }
+
+// Ref names one entity: "agenda/<id>", "compass/<area>", "goal/<id>", "action/<id>",
+// "meeting" or "plan".
 type Ref struct {
 	Kind EntityKind
 	ID   string
 }
 
 func (r Ref) String() string {
-	if r.Kind == EntityMeeting {
-		return string(EntityMeeting)
+	if r.Kind.singleton() {
+		return string(r.Kind)
 	}
 	return string(r.Kind) + "/" + r.ID
 }
 
 // ParseRef parses and validates an entity reference.
 func ParseRef(s string) (Ref, error) {
-	if s == string(EntityMeeting) {
-		return Ref{Kind: EntityMeeting}, nil
+	if k := EntityKind(s); k.singleton() {
+		return Ref{Kind: k}, nil
 	}
 	kind, id, ok := strings.Cut(s, "/")
 	if !ok {

@@ -23,6 +23,9 @@ const (
 	PermGoalDelete      Perm = "goal.delete"
 	PermActionWrite     Perm = "action.write" // add, edit, move actions
 	PermActionDelete    Perm = "action.delete"
+	PermPlanWrite       Perm = "plan.write"  // the plan's own fields: why, participation, responsibility, follow-up
+	PermPlanFreeze      Perm = "plan.freeze" // freeze and reopen the plan; record an approval given in the room
+	PermPlanSign        Perm = "plan.sign"   // sign the plan for oneself
 )
 
 // Perms lists every permission in the order the matrix document shows them.
@@ -30,6 +33,7 @@ var Perms = []Perm{
 	PermAgendaStructure, PermAgendaNotes, PermMeetingControl,
 	PermCompassWrite, PermChildVoice, PermGuardiansView, PermRate, PermChildAnswer,
 	PermGoalWrite, PermGoalDelete, PermActionWrite, PermActionDelete,
+	PermPlanWrite, PermPlanFreeze, PermPlanSign,
 }
 
 // Matrix is the role permission matrix. Reasoning, briefly: the Stödsamordnare runs the
@@ -49,6 +53,9 @@ var Matrix = map[Perm][]Role{
 	PermGoalDelete:      {RoleCoordinator, RoleChildContact, RoleProfessional},
 	PermActionWrite:     {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
 	PermActionDelete:    {RoleCoordinator, RoleChildContact, RoleProfessional},
+	PermPlanWrite:       {RoleCoordinator, RoleChildContact},
+	PermPlanFreeze:      {RoleCoordinator},
+	PermPlanSign:        {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild, RoleNetwork},
 }
 
 // Can reports whether a role holds a permission.
@@ -122,6 +129,15 @@ func permFor(kind Kind, ref Ref, field string) (Perm, bool) {
 			return PermActionWrite, true
 		case OpDelete:
 			return PermActionDelete, true
+		}
+	case EntityPlan:
+		switch kind {
+		case OpSet:
+			return PermPlanWrite, true
+		case OpFreeze, OpReopen:
+			return PermPlanFreeze, true
+		case OpSign:
+			return PermPlanSign, true
 		}
 	}
 	return "", false

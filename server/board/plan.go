@@ -208,18 +208,27 @@ const (
 	PlanSuperseded PlanStatus = "superseded"
 )
 
-// PlanVersion is one frozen version: the canonical JSON of its PlanDoc and that JSON's
-// SHA-256 (hex). Once stored it never changes but for its status.
+// PlanWithdrawn: the coordinator reopened the plan before it was established; its
+// signatures no longer count. (An established version stays established; a later
+// established version supersedes it.)
+const PlanWithdrawn PlanStatus = "withdrawn"
+
+// PlanVersion is one frozen version: the canonical JSON of its PlanDoc, that JSON's
+// SHA-256 (hex), and its sign-off. The canonical JSON never changes; the status, the
+// signatures and the events grow as the version is signed.
 type PlanVersion struct {
 	MeetingID string     `json:"meeting_id"`
 	Version   int        `json:"version"`
 	Canonical []byte     `json:"-"`
 	SHA256    string     `json:"sha256"`
+	Code      string     `json:"code"` // the verification code (VerificationCode)
 	Status    PlanStatus `json:"status"`
 	FrozenAt  time.Time  `json:"frozen_at"`
 	FrozenBy  string     `json:"frozen_by"` // member id
 	// EstablishedAt is when the last required signature came in (zero until then).
-	EstablishedAt time.Time `json:"established_at,omitzero"`
+	EstablishedAt time.Time   `json:"established_at,omitzero"`
+	Signatures    []Signature `json:"signatures,omitempty"`
+	Events        []PlanEvent `json:"events,omitempty"`
 }
 
 // SignMethod is how a signature was given.
@@ -240,12 +249,11 @@ type Signature struct {
 	Version   int    `json:"version"`
 	MemberID  string `json:"member_id"`
 	// Name, role, title and organisation as they were when signing.
-	Name      string     `json:"name"`
-	Role      Role       `json:"role"`
-	RoleLabel string     `json:"role_label"`
-	Title     string     `json:"title,omitempty"`
-	OrgName   string     `json:"org_name,omitempty"`
-	Method    SignMethod `json:"method"`
+	Name    string     `json:"name"`
+	Role    Role       `json:"role"`
+	Title   string     `json:"title,omitempty"`
+	OrgName string     `json:"org_name,omitempty"`
+	Method  SignMethod `json:"method"`
 	// RecordedBy names the coordinator who recorded an in-room approval.
 	RecordedBy   string    `json:"recorded_by,omitempty"`
 	Disagreement string    `json:"disagreement,omitempty"`

@@ -97,7 +97,11 @@ type CompassEntry struct {
 	// unrated, never zero. The child's own rating is in Child.
 	Ratings map[string]Rating `json:"ratings,omitempty"`
 	Child   ChildAnswer       `json:"child"`
-	Rev     int64             `json:"rev"`
+	// Need is the need the team sees in the area, in words the child understands;
+	// Priority orders the needs of the plan (1 first; 0: not a prioritised need).
+	Need     Text  `json:"need"`
+	Priority int   `json:"priority,omitempty"`
+	Rev      int64 `json:"rev"`
 }
 
 // RatingOf returns one perspective's rating of the area ("" when unrated): the child's
@@ -220,6 +224,7 @@ type Board struct {
 	Compass   map[Area]*CompassEntry
 	Goals     map[string]*Goal
 	Actions   map[string]*Action
+	Plan      PlanState
 
 	// history keeps recent values of each text field by revision, so that an edit made
 	// from an older revision can be merged three-way. It holds what was applied since
@@ -347,6 +352,8 @@ func (c *Change) TextOf(field string) (Text, bool) {
 		e = c.Goal
 	case c.Action != nil:
 		e = c.Action
+	case c.Plan != nil:
+		e = c.Plan
 	default:
 		return Text{}, false
 	}

@@ -72,9 +72,44 @@ func (s Session) Waiting() bool { return s.AdmittedAt.IsZero() && s.DeniedAt.IsZ
 type Store interface {
 	DirectoryStore
 	BoardStore
+	PlanStore
 	AccessStore
 	AuditStore
 	Close() error
+}
+
+// PlanStore keeps the plan's versions (written by Commit, with the op that froze, signed
+// or reopened them), the PDFs made of established versions, and the download links.
+type PlanStore interface {
+	// PlanVersions lists a meeting's versions, oldest first, without their canonical JSON.
+	PlanVersions(ctx context.Context, meetingID string) ([]PlanVersion, error)
+	// PlanVersion returns one version with its canonical JSON.
+	PlanVersion(ctx context.Context, meetingID string, version int) (PlanVersion, error)
+	// PlanVersionByCode finds a version by its verification code, with its canonical JSON.
+	PlanVersionByCode(ctx context.Context, code string) (PlanVersion, error)
+	// SavePlanPDF keeps the PDF of a version. The first PDF kept for a version stays: a
+	// later call for the same version changes nothing and returns the kept one, so every
+	// download of a version is the same bytes.
+	SavePlanPDF(ctx context.Context, meetingID string, version int, pdf []byte, at time.Time) ([]byte, error)
+	// PlanPDF returns the kept PDF of a version (ErrNotFound if none yet).
+	PlanPDF(ctx context.Context, meetingID string, version int) ([]byte, error)
+	// PlanPDFByHash finds the version whose kept PDF has this SHA-256 (hex).
+	PlanPDFByHash(ctx context.Context, sha256 string) (meetingID string, version int, err error)
+
+	CreateDownloadLink(ctx context.Context, l DownloadLink) error
+	// DownloadLinkByHash returns an unexpired download link by its token's hash.
+	DownloadLinkByHash(ctx context.Context, hash []byte, now time.Time) (DownloadLink, error)
+}
+
+// DownloadLink lets one member download one meeting's established plan after the meeting
+// (their session is long gone by then), until the deployment's retention ends. Only the
+// token's hash is stored.
+type DownloadLink struct {
+	TokenHash []byte
+	MeetingID string
+	MemberID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // DirectoryStore keeps organisations, teams, members and meetings.
@@ -111,9 +146,10 @@ type BoardStore interface {
 	LoadBoard(ctx context.Context, meetingID string) (*Board, error)
 	// Commit durably writes one applied change in one transaction: it advances the
 	// meeting's seq from ch.Seq-1 to ch.Seq (ErrSeqConflict otherwise), appends the op to
-	// the log (ErrDuplicateCID if its cid is taken), stores the entity's new version and
-	// writes the edit's audit row. When Commit returns nil the change survives a crash
-	// or power loss.
+	// the log (ErrDuplicateCID if its cid is taken), stores the entity's new version,
+	// writes ch.PlanVersion if the change carries one (inserted with its canonical JSON
+	// when it is new, else its status, signatures and events updated) and writes the
+	// edit's audit row. When Commit returns nil the change survives a crash or power loss.
 	Commit(ctx context.Context, meetingID string, ch Change) error
 	// SeqByCID returns the seq of a stored op by its client id, or ErrNotFound.
 	SeqByCID(ctx context.Context, meetingID, cid string) (int64, error)
@@ -230,6 +266,8 @@ func (b *Board) LoadEntity(kind EntityKind, data []byte) error {
 	switch kind {
 	case EntityMeeting:
 		return json.Unmarshal(data, &b.Meeting)
+	case EntityPlan:
+		return json.Unmarshal(data, &b.Plan)
 	case EntityAgenda:
 		var x AgendaItem
 		if err := json.Unmarshal(data, &x); err != nil {

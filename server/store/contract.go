@@ -42,6 +42,9 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"Consents", testConsents},
 		{"Audit", testAudit},
 		{"Displays", testDisplays},
+		{"PlanVersions", testPlanVersions},
+		{"PlanPDFs", testPlanPDFs},
+		{"DownloadLinks", testDownloadLinks},
 		// Added with the PostgreSQL store (race_contract.go).
 		{"CommitRace", testCommitRace},
 		{"RefusedCommitsLeaveNoTrace", testRefusedCommitsLeaveNoTrace},

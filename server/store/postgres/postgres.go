@@ -286,8 +286,8 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	}
 	ref := ch.Ref()
 	id := ref.ID
-	if ref.Kind == board.EntityMeeting {
-		id = meetingID
+	if ref.Kind == board.EntityMeeting || ref.Kind == board.EntityPlan {
+		id = meetingID // one per meeting
 	}
 	now := when(time.Now())
 
@@ -316,6 +316,11 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 		meetingID, ch.Seq, now, ch.Actor, string(board.AuditEdit), ch.AuditTarget())
 	if err := commitBatch(tx.SendBatch(ctx, &b), ch.Seq); err != nil {
 		return err
+	}
+	if ch.PlanVersion != nil {
+		if err := writePlanVersion(ctx, tx, ch.PlanVersion); err != nil {
+			return err
+		}
 	}
 	return tx.Commit(ctx)
 }

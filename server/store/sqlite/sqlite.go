@@ -272,8 +272,8 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	}
 	ref := ch.Ref()
 	id := ref.ID
-	if ref.Kind == board.EntityMeeting {
-		id = meetingID
+	if ref.Kind == board.EntityMeeting || ref.Kind == board.EntityPlan {
+		id = meetingID // one per meeting
 	}
 	tx, err := s.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see dsn)
 	if err != nil {
@@ -303,6 +303,11 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 		ON CONFLICT (meeting_id, kind, id) DO UPDATE SET data = excluded.data, seq = excluded.seq`,
 		meetingID, string(ref.Kind), id, string(entity), seq); err != nil {
 		return err
+	}
+	if ch.PlanVersion != nil {
+		if err := writePlanVersion(ctx, tx, ch.PlanVersion); err != nil {
+			return err
+		}
 	}
 	// The edit's audit row, in the same transaction: who (with their organisation as it
 	// is now), which child, and the op by its seq. Never the content.
