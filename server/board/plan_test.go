@@ -74,7 +74,7 @@ func TestPlanFreezeSignEstablish(t *testing.T) {
 		t.Errorf("signing twice: %v, want a state error", err)
 	}
 	mustApplyEnv(t, b, dir, coord, signOp("s2", 1, sha, `,"member":"g2"`)) // aloud in the room
-	mustApplyEnv(t, b, dir, actors[RoleNetwork], signOp("s3", 1, sha, ""))  // optional
+	mustApplyEnv(t, b, dir, actors[RoleNetwork], signOp("s3", 1, sha, "")) // optional
 	mustApplyEnv(t, b, dir, actors[RoleChildContact], signOp("s4", 1, sha, ""))
 	mustApplyEnv(t, b, dir, actors[RoleProfessional], signOp("s5", 1, sha, ""))
 	if b.Plan.Status != PlanSigning {
