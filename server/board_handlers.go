@@ -307,7 +307,7 @@ func anchorFor(r board.Ref) string {
 
 // Form fields whose values are numbers or booleans; everything else is a string.
 var (
-	intFormFields  = map[string]bool{"timebox_min": true}
+	intFormFields  = map[string]bool{"timebox_min": true, "version": true, "priority": true}
 	boolFormFields = map[string]bool{"external": true, "shared": true}
 )
 

@@ -38,7 +38,22 @@ func childRegions(data fragData, ch *board.Change) []region {
 	if ch == nil || ch.Goal != nil || ch.Action != nil {
 		out = append(out, region{"child-plan", "child-plan", data})
 	}
+	if ch == nil || ch.Plan != nil {
+		out = append(out, region{"child-sign", "child-sign", data})
+	}
 	return out
+}
+
+// ChildSignature is the child's agreement to the plan's version being signed, if given.
+func (d fragData) ChildSignature() *board.Signature {
+	for _, m := range d.D.Members {
+		if m.Role == board.RoleChild {
+			if s, ok := d.B.Plan.SignatureOf(m.ID); ok {
+				return &s
+			}
+		}
+	}
+	return nil
 }
 
 // childAnswerChange reports whether a change is about the child's own answer to an area:

@@ -95,10 +95,14 @@ func (v *views) funcs(assetURL func(string) string) template.FuncMap {
 				return e.ChildVoice
 			case "guardians_view":
 				return e.GuardiansView
+			case "need":
+				return e.Need
 			}
 			return board.Text{}
 		},
-		"markdown": v.markdown,
+		"markdown":  v.markdown,
+		"planNeeds": planNeeds,
+		"dateOf":    dateOf,
 		"areaLabel": func(p i18n.Printer, a board.Area) string {
 			return p.T("area." + string(a))
 		},
@@ -188,6 +192,8 @@ type fragData struct {
 	Field  string      // a compass text field ("works", …)
 	Agenda agendaEntry // one agenda item with its place in the list
 	Action actionEntry // one action with its place in the list
+
+	childSignAge int // from the configuration, for the plan's required signers
 }
 
 // listPos is an item's place in an ordered list, as the move buttons need it.
@@ -267,8 +273,15 @@ func (d fragData) WithField(f string) fragData {
 }
 
 // Can reports whether the variant's role holds a permission (for showing controls; the
-// server checks again on every op).
-func (d fragData) Can(p string) bool { return board.Can(d.V.Role, board.Perm(p)) }
+// server checks again on every op). While the plan is frozen nothing of its content can
+// be changed, so no control for it is shown.
+func (d fragData) Can(p string) bool {
+	perm := board.Perm(p)
+	if d.B.Plan.Frozen() && perm != board.PermPlanSign && perm != board.PermPlanFreeze && perm != board.PermMeetingControl {
+		return false
+	}
+	return board.Can(d.V.Role, perm)
+}
 
 // Entry is a compass area as the variant may see it (the child's unshared answer only
 // for the child and the coordinator).
@@ -293,7 +306,7 @@ func (d fragData) CanWriteField() bool {
 	case "guardians_view":
 		p = board.PermGuardiansView
 	}
-	return board.Can(d.V.Role, p)
+	return d.Can(string(p))
 }
 
 // CurrentItem returns the current agenda item, if any.
@@ -307,7 +320,8 @@ func (d fragData) CurrentItem() *board.AgendaItem {
 
 // boardRenderer implements realtime.Renderer with the templates.
 type boardRenderer struct {
-	v *views
+	v            *views
+	childSignAge int // from the configuration (0: the default), for the plan's progress
 }
 
 var _ realtime.Renderer = boardRenderer{}
@@ -321,7 +335,7 @@ func (r boardRenderer) data(v realtime.Variant, b *board.Board, d *board.Directo
 		}
 	}
 	persp = append(persp, perspective{board.PerspectiveProfessionals, p.T("rating.perspective.professionals")})
-	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp}
+	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp, childSignAge: r.childSignAge}
 }
 
 func (r boardRenderer) frag(target, tpl string, data fragData) (realtime.Fragment, error) {
@@ -350,7 +364,7 @@ func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Direct
 	}
 	data := r.data(v, b, d)
 	out := make([]realtime.Fragment, 0, 3+len(board.Areas))
-	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"compass-drawing", "compass-drawing"}, {"actions", "actions"}} {
+	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"compass-drawing", "compass-drawing"}, {"actions", "actions"}, {"plan", "plan"}} {
 		f, err := r.frag(x.target, x.tpl, data)
 		if err != nil {
 			return nil, err
@@ -392,6 +406,24 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 	var regions []region
 	var announce string
 	switch {
+	case ch.Kind == board.OpFreeze || ch.Kind == board.OpReopen:
+		// Every control of the board appears or goes: the whole board again.
+		frags, err := r.Board(v, b, d)
+		key := "announce.plan_frozen"
+		if ch.Kind == board.OpReopen {
+			key = "announce.plan_reopened"
+		}
+		return frags, data.P.T(key, "version", b.Plan.Version), err
+	case ch.Plan != nil:
+		regions = []region{{"plan", "plan", data}}
+		announce = data.P.T("announce.plan", "name", who)
+		if ch.Kind == board.OpSign {
+			pv := data.PlanView()
+			announce = data.P.T("announce.plan_signed", "signed", pv.Signed, "total", pv.Required)
+			if b.Plan.Status == board.PlanEstablished {
+				announce = data.P.T("announce.plan_established", "version", b.Plan.Version)
+			}
+		}
 	case ch.Meeting != nil:
 		regions = []region{{"meeting-status", "meeting-status", data}, {"agenda", "agenda", data}}
 		title := ""
@@ -410,6 +442,8 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 			if ch.Kind != board.OpSet {
 				regions = append(regions, region{"compass-drawing", "compass-drawing", data})
 			}
+		} else if ch.Field == "priority" {
+			regions = []region{{"t-compass-" + string(data.Area) + "-priority", "compass-priority", data}}
 		} else {
 			regions = []region{{"t-compass-" + string(data.Area) + "-" + ch.Field, "compass-text", data.WithField(ch.Field)}}
 		}

@@ -20,7 +20,7 @@ func screenRegions(data fragData, ch *board.Change) []region {
 	switch {
 	case ch == nil:
 		return []region{now, drawing, goals, actions}
-	case ch.Meeting != nil, ch.Agenda != nil:
+	case ch.Meeting != nil, ch.Agenda != nil, ch.Plan != nil:
 		return []region{now}
 	case ch.Compass != nil:
 		// Ratings and the child's shared words; the texts of an area are not on the screen.

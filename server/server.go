@@ -39,6 +39,11 @@ type Config struct {
 	Hub     realtime.Options
 	// Now is the clock (tests move it); nil means time.Now.
 	Now func() time.Time
+	// LegalBasis names the rules Barnets plan is made under (nil: DefaultLegalBasis).
+	LegalBasis []string
+	// ChildSignAge is the age from which the child's agreement to the plan is required
+	// (0: board.DefaultChildSignAge).
+	ChildSignAge int
 }
 
 // Server serves pages, the live board and static assets.
@@ -70,6 +75,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ChildSignAge <= 0 {
+		cfg.ChildSignAge = board.DefaultChildSignAge
+	}
 	s := &Server{cfg: cfg, base: base,
 		unlockLimiter: auth.NewLimiter(unlockAttempts, unlockLockedFor),
 		screenLimiter: auth.NewLimiter(screenCodeAttempts, screenCodeWindow)}
@@ -86,7 +94,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	s.origins = append([]string{base.Host}, cfg.Hub.OriginPatterns...)
-	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views}, cfg.Log, cfg.Hub)
+	hubOpt := cfg.Hub
+	hubOpt.Now, hubOpt.MakePlan, hubOpt.ChildSignAge = cfg.Now, s.makePlan, cfg.ChildSignAge
+	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views, childSignAge: cfg.ChildSignAge}, cfg.Log, hubOpt)
 	s.echo = s.routes()
 	return s, nil
 }
@@ -172,6 +182,7 @@ func (s *Server) routes() *echo.Echo {
 	g.POST("/b/:meeting/:member/child-mode", s.startChildMode)
 	g.GET("/b/:meeting/:member/unlock", s.unlockForm)
 	g.POST("/b/:meeting/:member/unlock", s.unlock)
+	g.GET("/b/:meeting/:member/plan", s.planShow)
 	g.POST("/b/:meeting/:member/display", s.openDisplay)
 	g.POST("/b/:meeting/:member/display/close", s.closeDisplays)
 

@@ -363,3 +363,9 @@ func (p Printer) T(key string, args ...any) string { return p.c.T(p.Lang, key, a
 
 // Dir is the writing direction of the printer's language.
 func (p Printer) Dir() string { return Dir(p.Lang) }
+
+// Plain formats a message without the directional isolates around its arguments, for
+// documents that cannot show them (the PDF, plain text exports).
+func (p Printer) Plain(key string, args ...any) string {
+	return strings.NewReplacer(fsi, "", pdi, "").Replace(p.T(key, args...))
+}

@@ -136,6 +136,17 @@ type Options struct {
 	OpsPerSecond   float64       // per-connection op rate (20/s)
 	OpsBurst       int           // per-connection op burst (60)
 	OriginPatterns []string      // extra allowed WebSocket origins (host patterns)
+
+	// Now is the clock of ops (signatures and plan events are stamped with it); nil is
+	// time.Now.
+	Now func() time.Time
+	// MakePlan makes the canonical JSON of the plan document of a new version from the
+	// board as it is, for a freeze op; without it freezing is refused. It runs on the
+	// room's goroutine and must not keep the board.
+	MakePlan func(b *board.Board, dir *board.Directory, version int, at time.Time, by board.Actor) ([]byte, error)
+	// ChildSignAge is the age from which the child's agreement to the plan is required
+	// (0: board.DefaultChildSignAge).
+	ChildSignAge int
 }
 
 func (o *Options) defaults() {
@@ -159,6 +170,9 @@ func (o *Options) defaults() {
 	}
 	if o.OpsBurst <= 0 {
 		o.OpsBurst = 60
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 }
 
@@ -284,6 +298,31 @@ func (h *Hub) Render(ctx context.Context, meetingID string, p Participant) ([]Fr
 	case <-ctx.Done():
 		return nil, 0, "", ctx.Err()
 	}
+}
+
+// View runs fn on the meeting's room goroutine with its board and directory, as they are
+// between two ops, and waits for it. fn must be quick, must not change them and must not
+// keep them. It reports whether fn ran.
+func (h *Hub) View(ctx context.Context, meetingID string, fn func(b *board.Board, dir *board.Directory)) error {
+	r, err := h.acquire(ctx, meetingID)
+	if err != nil {
+		return err
+	}
+	defer h.release(r)
+	ran := false
+	done := make(chan struct{})
+	if !r.send(ctx, request{kind: reqView, done: done, view: func(b *board.Board, dir *board.Directory) { fn(b, dir); ran = true }}) {
+		return ErrShutdown
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !ran {
+		return ErrShutdown
+	}
+	return nil
 }
 
 // Directory returns the room's directory (team, members, organisations).

@@ -59,6 +59,7 @@ const (
 	reqConsent
 	reqReload
 	reqLeads
+	reqView
 )
 
 type request struct {
@@ -97,8 +98,11 @@ type request struct {
 	memberID string
 	leads    chan bool
 
-	// reload: closed when done
+	// reload and view: closed when done
 	done chan struct{}
+
+	// view: runs on the room's goroutine with the board
+	view func(b *board.Board, dir *board.Directory)
 }
 
 type renderResult struct {
@@ -220,6 +224,8 @@ func (r *Room) drain(code websocket.StatusCode) {
 				}
 			case reqRender:
 				req.render <- renderResult{err: ErrShutdown}
+			case reqView:
+				close(req.done) // the caller sees that view never ran
 			}
 		default:
 			return
@@ -315,6 +321,9 @@ func (r *Room) handle(req request) {
 		}
 	case reqLeads:
 		req.leads <- r.leads(req.memberID)
+	case reqView:
+		req.view(r.b, r.dir)
+		close(req.done)
 	}
 }
 
@@ -592,11 +601,20 @@ func (r *Room) applyOp(req request) {
 	if m, ok := r.dir.Member(actor.MemberID); ok {
 		actor.Role = r.roleOf(m)
 	}
-	ch, err := r.b.Apply(r.dir, actor, op, r.b.Seq+1)
+	env := board.ApplyEnv{At: r.hub.opt.Now(), ChildSignAge: r.hub.opt.ChildSignAge}
+	if op.Kind == board.OpFreeze && r.hub.opt.MakePlan != nil {
+		env.Freeze = func(version int) ([]byte, error) {
+			return r.hub.opt.MakePlan(r.b, r.dir, version, env.At, actor)
+		}
+	}
+	ch, err := r.b.ApplyWith(r.dir, actor, op, r.b.Seq+1, env)
 	if err != nil {
 		var be *board.Error
 		if !errors.As(err, &be) {
-			be = &board.Error{Code: board.CodeInvalid, Key: "op.invalid.data"}
+			// Not the op's fault: the plan document could not be made.
+			r.hub.log.Error("apply op", "meeting", r.id, "op", string(op.Kind), "err", err)
+			r.unavailable(req, respond)
+			return
 		}
 		// A resend of an op applied before this room was loaded may now be refused (e.g.
 		// "exists"); if its cid is in the log it was applied, so acknowledge it.
