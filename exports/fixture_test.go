@@ -1,7 +1,9 @@
 package exports
 
 import (
+	"crypto/ed25519"
 	"fmt"
+	"testing"
 	"time"
 
 	"github.com/barnteam/barnteam/server/board"
@@ -14,6 +16,8 @@ import (
 
 var (
 	fixtureFrozen = time.Date(2026, 3, 12, 14, 2, 0, 0, time.UTC)
+	// fixtureKey is a fixed Ed25519 key so that the golden PDF holds a fixed signature.
+	fixtureKey = ed25519.NewKeyFromSeed([]byte("barnteam exports test key 32 byt"))
 	// longName is 80 characters: a name field must wrap, never overflow or be cut.
 	longName = "Maria-Lovisa Åkerström Östergren-Wahlberg af Ödmansson-Lindqvist Ängelholm Ärlan"
 )
@@ -142,5 +146,49 @@ func fixtureDoc() board.PlanDoc {
 			{Title: "Behov", Markdown: "## Rasterna\n\nSkolan ser över rastvärdsschemat; se [skolans trygghetsplan](https://backaskolan.ystad.se/trygghet).\n\n1. Schema klart till den 20:e\n2. Följs upp på nästa möte\n\nKod för schemat i lärplattformen: `RAST-3B`.\n\n<b>Obs:</b> ingen orosanmälan behövs nu, men IFO finns med.\n\n~~Förslag om byte av klass~~ – föll, familjen vill inte."},
 		},
 		LegalBasis: []string{"SIP enligt 5 kap. 8 a § socialtjänstlagen (2025:400) och 16 kap. 4 § hälso- och sjukvårdslagen (2017:30)"},
+	}
+}
+
+// fixture is the plan with its evidence: four signatures (one given aloud in the room,
+// one with a disagreement), the sign-off log and the server's signature.
+func fixture(t testing.TB) (board.PlanDoc, Evidence) {
+	t.Helper()
+	doc := fixtureDoc()
+	return doc, evidenceFor(t, doc)
+}
+
+func evidenceFor(t testing.TB, doc board.PlanDoc) Evidence {
+	t.Helper()
+	canon, err := Canonical(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := SHA256Hex(canon)
+	at := func(min int) time.Time { return doc.FrozenAt.Add(time.Duration(min) * time.Minute) }
+	sig := func(id, name string, role board.Role, roleLabel, title, org string, m board.SignMethod, by, dis string, min int) board.Signature {
+		return board.Signature{MeetingID: doc.MeetingID, Version: doc.Version, MemberID: id, Name: name, Role: role, RoleLabel: roleLabel,
+			Title: title, OrgName: org, Method: m, RecordedBy: by, Disagreement: dis, At: at(min), PlanSHA256: sha}
+	}
+	sigs := []board.Signature{
+		sig("m-coord", "Anna Berg", board.RoleCoordinator, "Stödsamordnare", "Kurator", "Elevhälsan, Backaskolan", board.SignOnDevice, "", "", 3),
+		sig("m-sara", "Sara Lind", board.RoleGuardian, "Vårdnadshavare", "", "", board.SignOnDevice, "", "", 5),
+		sig("m-omar", "Omar Lind", board.RoleGuardian, "Vårdnadshavare", "", "", board.SignInRoom, "Anna Berg", "Jag tycker att Alva borde byta klass redan nu, inte vänta till hösten.", 6),
+		sig("m-teacher", longName, board.RoleProfessional, "Professionell", "Klasslärare", "Backaskolan", board.SignOnDevice, "", "", 8),
+	}
+	ev := func(min int, k board.PlanEventKind, name string, role board.Role, dis bool) board.PlanEvent {
+		return board.PlanEvent{Version: doc.Version, At: at(min), Kind: k, Name: name, Role: role, Disagreement: dis}
+	}
+	events := []board.PlanEvent{
+		ev(0, board.PlanEventFrozen, "Anna Berg", board.RoleCoordinator, false),
+		ev(3, board.PlanEventSigned, "Anna Berg", board.RoleCoordinator, false),
+		ev(5, board.PlanEventSigned, "Sara Lind", board.RoleGuardian, false),
+		ev(6, board.PlanEventRecorded, "Omar Lind", board.RoleGuardian, true),
+		ev(8, board.PlanEventSigned, longName, board.RoleProfessional, false),
+	}
+	return Evidence{
+		Status: board.PlanSigning, Signatures: sigs, Events: events,
+		VerifyURL:       "https://barnteam.ystad.se/verifiera",
+		ServerSignature: ed25519.Sign(fixtureKey, canon),
+		PublicKey:       fixtureKey.Public().(ed25519.PublicKey),
 	}
 }
