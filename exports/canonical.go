@@ -10,15 +10,12 @@ package exports
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -55,13 +52,6 @@ func Canonical(doc board.PlanDoc) ([]byte, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// SHA256Hex is the SHA-256 of canonical bytes in lower-case hex: the plan's fingerprint
-// that signatures, the evidence page and the verification code refer to.
-func SHA256Hex(canonical []byte) string {
-	sum := sha256.Sum256(canonical)
-	return hex.EncodeToString(sum[:])
 }
 
 // ErrNotCanonical is returned by ParseCanonical for JSON that is a valid plan but not in
@@ -191,92 +181,4 @@ func appendJCSString(out []byte, s string) []byte {
 		i++
 	}
 	return append(out, '"')
-}
-
-// Crockford's base-32 alphabet: digits and capitals without I, L, O and U, so a code read
-// aloud or typed from paper is unambiguous (0/O and 1/I/L are read as the same symbol).
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// VerificationCode is the short code printed on the plan for people to type into the
-// verify page: 16 symbols of Crockford base 32 in four groups ("7KQ2-M9XD-4TPR-0WB6").
-// The first 15 carry 75 bits of SHA-256 over the length-prefixed (meeting id, version,
-// plan SHA-256); the last is a Luhn mod-32 check symbol that catches every single wrong
-// symbol and most swaps of neighbours before anything is looked up.
-func VerificationCode(meetingID string, version int, planSHA256 string) string {
-	msg := fmt.Sprintf("barnteam.verify/1\n%d:%s\n%d\n%d:%s", len(meetingID), meetingID, version, len(planSHA256), planSHA256)
-	sum := sha256.Sum256([]byte(msg))
-	digits := make([]int, 0, 16)
-	var acc uint64
-	bits := 0
-	for _, b := range sum {
-		acc = acc<<8 | uint64(b)
-		bits += 8
-		for bits >= 5 && len(digits) < 15 {
-			bits -= 5
-			digits = append(digits, int(acc>>bits)&31)
-		}
-		if len(digits) == 15 {
-			break
-		}
-	}
-	digits = append(digits, luhn32(digits))
-	code := make([]byte, 0, 19)
-	for i, d := range digits {
-		if i > 0 && i%4 == 0 {
-			code = append(code, '-')
-		}
-		code = append(code, crockford[d])
-	}
-	return string(code)
-}
-
-// luhn32 is the Luhn mod N check symbol (N = 32) for digits.
-func luhn32(digits []int) int {
-	sum, factor := 0, 2
-	for i := len(digits) - 1; i >= 0; i-- {
-		a := factor * digits[i]
-		sum += a/32 + a%32
-		factor = 3 - factor
-	}
-	return (32 - sum%32) % 32
-}
-
-// ErrBadCode is returned by NormalizeVerificationCode for input that cannot be a code.
-var ErrBadCode = errors.New("exports: not a verification code")
-
-// NormalizeVerificationCode turns what a person typed into the code's printed form, or
-// ErrBadCode: case, spaces and hyphens do not matter, O reads as 0 and I and L as 1, and
-// the check symbol must match. Use it before looking a code up.
-func NormalizeVerificationCode(s string) (string, error) {
-	digits := make([]int, 0, 16)
-	for _, r := range s {
-		switch {
-		case r == '-' || r == ' ' || r == '\t':
-			continue
-		case r >= 'a' && r <= 'z':
-			r -= 'a' - 'A'
-		}
-		switch r {
-		case 'O':
-			r = '0'
-		case 'I', 'L':
-			r = '1'
-		}
-		i := strings.IndexRune(crockford, r)
-		if i < 0 || len(digits) == 16 {
-			return "", ErrBadCode
-		}
-		digits = append(digits, i)
-	}
-	if len(digits) != 16 || luhn32(digits[:15]) != digits[15] {
-		return "", ErrBadCode
-	}
-	code := make([]byte, 0, 19)
-	for i, d := range digits {
-		if i > 0 && i%4 == 0 {
-			code = append(code, '-')
-		}
-		code = append(code, crockford[d])
-	}
-	return string(code), nil
 }

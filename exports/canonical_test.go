@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,7 +203,7 @@ func TestCanonicalRefusesLargeNumbers(t *testing.T) {
 // TestHashChangesWithEveryField changes each field of the plan in turn, down to every
 // element of every list, and checks that the SHA-256 changes each time.
 func TestHashChangesWithEveryField(t *testing.T) {
-	base := SHA256Hex(mustCanonical(t, fixtureDoc()))
+	base := board.PlanSHA256(mustCanonical(t, fixtureDoc()))
 	var paths []string
 	var walk func(v reflect.Value, path string)
 	count := 0
@@ -214,7 +213,7 @@ func TestHashChangesWithEveryField(t *testing.T) {
 		if !mutateAt(reflect.ValueOf(&doc).Elem(), strings.Split(path, "/")[1:]) {
 			t.Fatalf("%s: could not mutate", path)
 		}
-		if SHA256Hex(mustCanonical(t, doc)) == base {
+		if board.PlanSHA256(mustCanonical(t, doc)) == base {
 			t.Errorf("changing %s did not change the hash", path)
 		}
 	}
@@ -276,55 +275,4 @@ func mutateAt(v reflect.Value, path []string) bool {
 		return mutateAt(v.Index(i), path[1:])
 	}
 	return false
-}
-
-func TestVerificationCode(t *testing.T) {
-	sha := SHA256Hex([]byte("plan"))
-	code := VerificationCode("mt-1", 2, sha)
-	if !regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$`).MatchString(code) {
-		t.Fatalf("code %q is not four groups of Crockford base 32", code)
-	}
-	if VerificationCode("mt-1", 2, sha) != code {
-		t.Error("not deterministic")
-	}
-	seen := map[string]bool{code: true}
-	for _, c := range []string{
-		VerificationCode("mt-2", 2, sha), VerificationCode("mt-1", 3, sha),
-		VerificationCode("mt-1", 2, SHA256Hex([]byte("plan!"))),
-		VerificationCode("mt-12", 2, sha), VerificationCode("mt-1", 22, sha), // no ambiguity by concatenation
-	} {
-		if seen[c] {
-			t.Errorf("two inputs share code %s", c)
-		}
-		seen[c] = true
-	}
-
-	// what people type is read back
-	for _, typed := range []string{code, strings.ToLower(code), strings.ReplaceAll(code, "-", ""), " " + strings.ReplaceAll(code, "-", " ") + " "} {
-		got, err := NormalizeVerificationCode(typed)
-		if err != nil || got != code {
-			t.Errorf("%q: %q, %v", typed, got, err)
-		}
-	}
-	if got, err := NormalizeVerificationCode(strings.NewReplacer("0", "O", "1", "l").Replace(code)); err != nil || got != code {
-		t.Errorf("O for 0 and l for 1: %q, %v", got, err)
-	}
-	// every single wrong symbol is caught by the check symbol
-	plain := strings.ReplaceAll(code, "-", "")
-	for i := range plain {
-		for _, r := range crockford {
-			if byte(r) == plain[i] {
-				continue
-			}
-			typo := plain[:i] + string(r) + plain[i+1:]
-			if _, err := NormalizeVerificationCode(typo); err == nil {
-				t.Errorf("typo %s accepted", typo)
-			}
-		}
-	}
-	for _, bad := range []string{"", "ABC", plain + "0", plain[:15], "ÅÄÖÅ-ÅÄÖÅ-ÅÄÖÅ-ÅÄÖÅ", strings.Replace(plain, plain[:1], "U", 1)} {
-		if _, err := NormalizeVerificationCode(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
 }

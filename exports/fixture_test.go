@@ -163,10 +163,10 @@ func evidenceFor(t testing.TB, doc board.PlanDoc) Evidence {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sha := SHA256Hex(canon)
+	sha := board.PlanSHA256(canon)
 	at := func(min int) time.Time { return doc.FrozenAt.Add(time.Duration(min) * time.Minute) }
 	sig := func(id, name string, role board.Role, roleLabel, title, org string, m board.SignMethod, by, dis string, min int) board.Signature {
-		return board.Signature{MeetingID: doc.MeetingID, Version: doc.Version, MemberID: id, Name: name, Role: role, RoleLabel: roleLabel,
+		return board.Signature{MeetingID: doc.MeetingID, Version: doc.Version, MemberID: id, Name: name, Role: role,
 			Title: title, OrgName: org, Method: m, RecordedBy: by, Disagreement: dis, At: at(min), PlanSHA256: sha}
 	}
 	sigs := []board.Signature{

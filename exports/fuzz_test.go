@@ -12,21 +12,6 @@ import (
 // page, the notes' Markdown and any text field, and the stored canonical JSON.
 // Run one with: go test ./exports -run XXX -fuzz FuzzNote -fuzztime 60s
 
-func FuzzNormalizeVerificationCode(f *testing.F) {
-	f.Add(VerificationCode("mt-1", 1, SHA256Hex(nil)))
-	f.Add("zrn9 4hhp 41y3 tpek")
-	f.Add("ÅÄÖ-\x00")
-	f.Fuzz(func(t *testing.T, s string) {
-		code, err := NormalizeVerificationCode(s)
-		if err != nil {
-			return
-		}
-		if again, err := NormalizeVerificationCode(code); err != nil || again != code {
-			t.Errorf("%q normalises to %q, which normalises to %q, %v", s, code, again, err)
-		}
-	})
-}
-
 // FuzzNote draws arbitrary text as a note, a paragraph and a table cell, and writes it
 // as Markdown: nothing panics, gofpdf reports no error, the Markdown is valid UTF-8. One
 // document takes a hundred inputs (parsing the fonts for each would make fuzzing crawl);

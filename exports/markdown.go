@@ -251,7 +251,7 @@ func (p *plan) markdown(w *mdWriter) {
 			continue
 		}
 		found = true
-		who := s.Name + " (" + roleLabel(s.Role, s.RoleLabel)
+		who := s.Name + " (" + signerRole(p.doc, s)
 		if s.OrgName != "" {
 			who += txtListSep + s.OrgName
 		}
@@ -327,7 +327,7 @@ func (p *plan) markdown(w *mdWriter) {
 		w.para(txtSignNone)
 	}
 	for _, s := range p.sigs {
-		role := roleLabel(s.Role, s.RoleLabel)
+		role := signerRole(p.doc, s)
 		if s.Title != "" {
 			role += txtListSep + s.Title
 		}
@@ -367,7 +367,7 @@ func (p *plan) markdown(w *mdWriter) {
 	w.para(txtTimeNote)
 	w.heading(3, txtSignatures)
 	for _, s := range p.sigs {
-		w.line("- ", mdEscape(formatTime(s.At)+" – "+s.Name+" ("+roleLabel(s.Role, s.RoleLabel)+") – "+signMethod(s), "  "))
+		w.line("- ", mdEscape(formatTime(s.At)+" – "+s.Name+" ("+signerRole(p.doc, s)+") – "+signMethod(s), "  "))
 	}
 	if len(p.sigs) == 0 {
 		w.para(txtSignNone)

@@ -329,7 +329,7 @@ func (w pdfPlan) disagreements() {
 			continue
 		}
 		found = true
-		who := s.Name + " (" + roleLabel(s.Role, s.RoleLabel)
+		who := s.Name + " (" + signerRole(p.doc, s)
 		if s.OrgName != "" {
 			who += txtListSep + s.OrgName
 		}
@@ -493,7 +493,7 @@ func (w pdfPlan) signatures() {
 	} else {
 		var rows [][][]span
 		for _, s := range p.sigs {
-			role := roleLabel(s.Role, s.RoleLabel)
+			role := signerRole(p.doc, s)
 			if s.Title != "" {
 				role += "\n" + s.Title
 			}
@@ -558,7 +558,7 @@ func (w pdfPlan) evidence() {
 			if s.Disagreement != "" {
 				how += "\n" + txtSignDissent
 			}
-			rs = append(rs, [][]span{plain(s.Name), plain(roleLabel(s.Role, s.RoleLabel)), plain(org), plain(formatTime(s.At)), plain(how)})
+			rs = append(rs, [][]span{plain(s.Name), plain(signerRole(p.doc, s)), plain(org), plain(formatTime(s.At)), plain(how)})
 		}
 		d.table([]column{{txtSignName, 32}, {txtColRole, 24}, {txtColOrg, 32}, {txtSignTime, 43}, {txtSignMethod, contentWidth - 131}}, rs, tableOpts{header: true, grid: true, sizePt: 8})
 	}

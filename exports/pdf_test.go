@@ -170,7 +170,7 @@ func TestPDFEveryPageHasHeaderAndFooter(t *testing.T) {
 	if len(ps) < 5 {
 		t.Fatalf("%d pages", len(ps))
 	}
-	code := VerificationCode(doc.MeetingID, doc.Version, SHA256Hex(mustCanonical(t, doc)))
+	code := board.VerificationCode(doc.MeetingID, doc.Version, board.PlanSHA256(mustCanonical(t, doc)))
 	for i, p := range ps {
 		for _, want := range []string{"Barnets plan – Alva, född 2016", "Barnets plan, version 2", "Verifieringskod " + code, fmt.Sprintf("Sida %d av %d", i+1, len(ps))} {
 			if !strings.Contains(p, want) {
@@ -222,9 +222,9 @@ func TestPDFContent(t *testing.T) {
 		evidence = ps[len(ps)-2] + ps[len(ps)-1]
 	}
 	canon := mustCanonical(t, doc)
-	sha := SHA256Hex(canon)
+	sha := board.PlanSHA256(canon)
 	dense := strings.Join(strings.Fields(evidence), "")
-	for _, want := range []string{sha, VerificationCode(doc.MeetingID, doc.Version, sha), KeyID(ev.PublicKey),
+	for _, want := range []string{sha, board.VerificationCode(doc.MeetingID, doc.Version, sha), KeyID(ev.PublicKey),
 		base64.StdEncoding.EncodeToString(ev.ServerSignature), "https://barnteam.ystad.se/verifiera", "2026-03-1215:08:00+01:00"} {
 		if !strings.Contains(dense, want) {
 			t.Errorf("evidence page lacks %q", want)
@@ -360,7 +360,7 @@ func TestPDFActionTablePaginatesWithHeaderOnEveryPage(t *testing.T) {
 func TestPDFRefusesEvidenceOfAnotherPlan(t *testing.T) {
 	doc, ev := fixture(t)
 	cases := map[string]func(*board.PlanDoc, *Evidence){
-		"signature of another hash":    func(_ *board.PlanDoc, e *Evidence) { e.Signatures[1].PlanSHA256 = SHA256Hex([]byte("x")) },
+		"signature of another hash":    func(_ *board.PlanDoc, e *Evidence) { e.Signatures[1].PlanSHA256 = board.PlanSHA256([]byte("x")) },
 		"signature of another version": func(_ *board.PlanDoc, e *Evidence) { e.Signatures[0].Version = 1 },
 		"signature of another meeting": func(_ *board.PlanDoc, e *Evidence) { e.Signatures[0].MeetingID = "other" },
 		"event of another version":     func(_ *board.PlanDoc, e *Evidence) { e.Events[2].Version = 3 },

@@ -50,8 +50,8 @@ func prepare(doc board.PlanDoc, ev Evidence) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{doc: doc, ev: ev, sha: SHA256Hex(canon), goalNo: map[string]int{}, labels: map[board.Area]string{}}
-	p.code = VerificationCode(doc.MeetingID, doc.Version, p.sha)
+	p := &plan{doc: doc, ev: ev, sha: board.PlanSHA256(canon), goalNo: map[string]int{}, labels: map[board.Area]string{}}
+	p.code = board.VerificationCode(doc.MeetingID, doc.Version, p.sha)
 	for _, s := range ev.Signatures {
 		if s.MeetingID != doc.MeetingID || s.Version != doc.Version {
 			return nil, fmt.Errorf("exports: a signature of meeting %q version %d given with meeting %q version %d", s.MeetingID, s.Version, doc.MeetingID, doc.Version)

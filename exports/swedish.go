@@ -279,3 +279,14 @@ func childName(c board.PlanChild) string {
 	}
 	return fmt.Sprintf(txtChildBorn, c.FirstName, c.BirthYear)
 }
+
+// signerRole is a signer's role as the plan names it: the label frozen with the plan for
+// that member, else the Swedish label of the role.
+func signerRole(doc board.PlanDoc, s board.Signature) string {
+	for _, p := range doc.People {
+		if p.MemberID == s.MemberID {
+			return roleLabel(s.Role, p.RoleLabel)
+		}
+	}
+	return roleLabel(s.Role, "")
+}

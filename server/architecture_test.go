@@ -31,8 +31,8 @@ var allowedImports = map[string][]string{
 	"server/accounts":       {"server/auth", "server/board", "server/secret"},
 	"server/demo":           {"server/auth", "server/board", "server/secret"},
 	"server":                {"server/accounts", "server/auth", "server/board", "server/compass", "server/i18n", "server/realtime", "server/secret", "server/store", "exports", "static", "templates"},
-	"server/servertest":     {"server", "server/auth", "server/board", "server/demo", "server/i18n", "server/realtime", "server/secret", "server/store/sqlite"},
-	"cmd/barnteam":          {"server", "server/accounts", "server/board", "server/demo", "server/i18n", "server/store/sqlite", "server/store/postgres"},
+	"server/servertest":     {"exports", "server", "server/auth", "server/board", "server/demo", "server/i18n", "server/realtime", "server/secret", "server/store/sqlite"},
+	"cmd/barnteam":          {"exports", "server", "server/accounts", "server/board", "server/demo", "server/i18n", "server/store/sqlite", "server/store/postgres"},
 	"static":                {},
 	"templates":             {},
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/barnteam/barnteam/exports"
 	"github.com/barnteam/barnteam/server/board"
 )
 
@@ -23,8 +23,8 @@ func (s *Server) planVersionDoc(ctx context.Context, meetingID string, version i
 	if err != nil {
 		return v, board.PlanDoc{}, err
 	}
-	var doc board.PlanDoc
-	if err := json.Unmarshal(v.Canonical, &doc); err != nil {
+	doc, err := exports.ParseCanonical(v.Canonical)
+	if err != nil {
 		return v, doc, fmt.Errorf("plan %s version %d: %w", meetingID, version, err)
 	}
 	return v, doc, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/barnteam/barnteam/exports"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/i18n"
 )
@@ -33,7 +34,7 @@ func (s *Server) makePlan(b *board.Board, dir *board.Directory, version int, at 
 	if err != nil {
 		return nil, err
 	}
-	return board.CanonicalJSON(doc)
+	return exports.Canonical(doc)
 }
 
 // planDoc makes the plan document from the board as it is. Only what the child has shared

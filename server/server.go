@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/barnteam/barnteam/exports"
 	"github.com/barnteam/barnteam/server/accounts"
 	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
@@ -44,6 +45,10 @@ type Config struct {
 	// ChildSignAge is the age from which the child's agreement to the plan is required
 	// (0: board.DefaultChildSignAge).
 	ChildSignAge int
+	// Signer seals every plan version with the server's Ed25519 key (required).
+	Signer *exports.Signer
+	// Retention is how long an established plan can be downloaded (0: DefaultRetention).
+	Retention time.Duration
 }
 
 // Server serves pages, the live board and static assets.
@@ -54,6 +59,8 @@ type Server struct {
 	// counts wrong shared-screen codes per address.
 	unlockLimiter *auth.Limiter
 	screenLimiter *auth.Limiter
+	verifyLimiter *auth.Limiter
+	signer        *exports.Signer
 	base          *url.URL
 	echo          *echo.Echo
 	hub           *realtime.Hub
@@ -80,7 +87,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, base: base,
 		unlockLimiter: auth.NewLimiter(unlockAttempts, unlockLockedFor),
-		screenLimiter: auth.NewLimiter(screenCodeAttempts, screenCodeWindow)}
+		screenLimiter: auth.NewLimiter(screenCodeAttempts, screenCodeWindow),
+		verifyLimiter: auth.NewLimiter(verifyCodeAttempts, verifyCodeWindow),
+		signer:        cfg.Signer}
+	if s.signer == nil {
+		return nil, errors.New("server: no plan signer (exports.LoadOrCreateSigner)")
+	}
 	if s.accounts, err = accounts.New(cfg.Store, cfg.BaseURL, cfg.Now); err != nil {
 		return nil, err
 	}
@@ -183,6 +195,22 @@ func (s *Server) routes() *echo.Echo {
 	g.GET("/b/:meeting/:member/unlock", s.unlockForm)
 	g.POST("/b/:meeting/:member/unlock", s.unlock)
 	g.GET("/b/:meeting/:member/plan", s.planShow)
+	g.GET("/b/:meeting/:member/plan.pdf", s.planDownloadPDF)
+	g.GET("/b/:meeting/:member/plan.html", s.planDownloadHTML)
+	g.GET("/b/:meeting/:member/plan.md", s.planDownloadMD)
+	g.GET("/b/:meeting/:member/plan.json", s.planDownloadJSON)
+	g.POST("/b/:meeting/:member/plan/link", s.planMakeLink)
+	g.GET("/b/:meeting/:member/plan/link", s.planShowLink)
+
+	// Download links after the meeting, and verification for anyone.
+	g.GET("/p/:token", s.downloadLink)
+	g.GET("/p/", s.downloadPage)
+	g.GET("/p/plan.pdf", s.linkDownloadPDF)
+	g.GET("/p/plan.html", s.linkDownloadHTML)
+	g.GET("/verify", s.verifyForm)
+	g.POST("/verify/code", s.verifyCode)
+	g.POST("/verify/file", s.verifyFile)
+	g.GET("/verify/key.pem", s.verifyKey)
 	g.POST("/b/:meeting/:member/display", s.openDisplay)
 	g.POST("/b/:meeting/:member/display/close", s.closeDisplays)
 

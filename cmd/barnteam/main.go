@@ -20,9 +20,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/barnteam/barnteam/exports"
 	"github.com/barnteam/barnteam/server"
 	"github.com/barnteam/barnteam/server/accounts"
 	"github.com/barnteam/barnteam/server/board"
@@ -40,6 +42,11 @@ type Config struct {
 	DatabaseURL string
 	Demo        bool
 	Labels      string
+	// Barnets plan: from which age the child's agreement is required, how long an
+	// established plan can be downloaded, and the rules it is made under.
+	ChildSignAge int
+	Retention    time.Duration
+	LegalBasis   []string
 }
 
 func main() {
@@ -72,6 +79,19 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, st
 	fs.StringVar(&c.BaseURL, "base-url", env("BARNTEAM_BASE_URL", ""), "public URL used in links, e.g. https://barnteam.example.se (BARNTEAM_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("BARNTEAM_DATABASE_URL", ""), "PostgreSQL URL; when empty the embedded SQLite is used (BARNTEAM_DATABASE_URL)")
 	fs.StringVar(&c.Labels, "labels", env("BARNTEAM_LABELS", ""), "a JSON file with the municipality's own names of the needs compass's areas (BARNTEAM_LABELS)")
+	signAge, _ := strconv.Atoi(env("BARNTEAM_CHILD_SIGN_AGE", strconv.Itoa(board.DefaultChildSignAge)))
+	fs.IntVar(&c.ChildSignAge, "child-sign-age", signAge, "the age from which the child's agreement to the plan is required (BARNTEAM_CHILD_SIGN_AGE)")
+	retentionDays, _ := strconv.Atoi(env("BARNTEAM_RETENTION_DAYS", strconv.Itoa(int(server.DefaultRetention/(24*time.Hour)))))
+	fs.Func("retention-days", "how many days an established plan can be downloaded with a participant's link (BARNTEAM_RETENTION_DAYS; default 365)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errors.New("must be a whole number of days, at least 1")
+		}
+		retentionDays = n
+		return nil
+	})
+	legal := env("BARNTEAM_LEGAL_BASIS", "")
+	fs.StringVar(&legal, "legal-basis", legal, "the rules Barnets plan is made under, as printed in it, separated by '|' (BARNTEAM_LEGAL_BASIS; default: SoL (2025:400) and 16 kap. 4 § HSL, OSL)")
 	demoDefault, _ := strconv.ParseBool(env("BARNTEAM_DEMO", "false"))
 	fs.BoolVar(&c.Demo, "demo", demoDefault, "seed a demo team and print one join link per member (BARNTEAM_DEMO)")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +102,18 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, st
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
+	}
+	if c.ChildSignAge < 1 || c.ChildSignAge > 18 {
+		return c, fmt.Errorf("-child-sign-age %d: must be between 1 and 18", c.ChildSignAge)
+	}
+	if retentionDays < 1 {
+		return c, fmt.Errorf("BARNTEAM_RETENTION_DAYS: must be a whole number of days, at least 1")
+	}
+	c.Retention = time.Duration(retentionDays) * 24 * time.Hour
+	for _, l := range strings.Split(legal, "|") {
+		if l = strings.TrimSpace(l); l != "" {
+			c.LegalBasis = append(c.LegalBasis, l)
+		}
 	}
 	return c, nil
 }
@@ -104,7 +136,14 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, Store: store, Catalog: cat, Log: log})
+	// The key that seals every plan lives in the data directory (back it up with the
+	// database); it is made on the first start.
+	signer, err := exports.LoadOrCreateSigner(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, Store: store, Catalog: cat, Log: log,
+		Signer: signer, ChildSignAge: cfg.ChildSignAge, Retention: cfg.Retention, LegalBasis: cfg.LegalBasis})
 	if err != nil {
 		return err
 	}

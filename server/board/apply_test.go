@@ -549,10 +549,10 @@ func TestChildAnswersArePrivateUntilShared(t *testing.T) {
 // testTime is the time of ops in tests that need one.
 var testTime = time.Date(2026, 12, 4, 14, 30, 0, 0, time.UTC)
 
-// fakeFreeze stands in for the plan document the server makes: its canonical JSON names
-// the version, so each version has its own hash.
+// fakeFreeze stands in for the plan document the server makes (package exports makes
+// its canonical JSON): it names the version, so each version has its own hash.
 func fakeFreeze(version int) ([]byte, error) {
-	return CanonicalJSON(map[string]any{"format": PlanFormat, "version": version})
+	return json.Marshal(PlanDoc{Format: PlanFormat, Version: version})
 }
 
 // freezeBoard freezes the board into the plan's next version, as the coordinator.

@@ -1,10 +1,10 @@
 package board
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -105,75 +105,97 @@ func (e ApplyEnv) childSignAge() int {
 	return DefaultChildSignAge
 }
 
-// CanonicalJSON encodes v as canonical JSON: object keys sorted (by UTF-16 code units, as
-// RFC 8785 wants; for the keys of our types, byte order is the same), no insignificant
-// white space, no HTML escaping, numbers as written. Same value, same bytes, so a hash of
-// it names the content.
-func CanonicalJSON(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(tree); err != nil { // maps are written with sorted keys
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// PlanSHA256 is the hex SHA-256 of canonical plan JSON.
+// PlanSHA256 is the hex SHA-256 of a plan version's canonical JSON (made by package
+// exports): the plan's fingerprint that signatures, the evidence page and the
+// verification code refer to.
 func PlanSHA256(canonical []byte) string {
 	h := sha256.Sum256(canonical)
 	return hex.EncodeToString(h[:])
 }
 
-// codeAlphabet is Crockford's base 32: no I, L, O or U, so a code read from paper is
-// typed without doubt.
-const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+// Crockford's base-32 alphabet: digits and capitals without I, L, O and U, so a code read
+// aloud or typed from paper is unambiguous (0/O and 1/I/L are read as the same symbol).
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// VerificationCode is the short code printed on a plan's evidence page, by which anyone
-// can look the version up at /verify: 80 bits of the SHA-256 of the meeting, the version
-// and the plan's hash, as four groups of four characters ("7KQ2-M9XD-4RT0-BB3H").
+// VerificationCode is the short code printed on the plan for people to type into the
+// verify page: 16 symbols of Crockford base 32 in four groups ("7KQ2-M9XD-4TPR-0WB6").
+// The first 15 carry 75 bits of SHA-256 over the length-prefixed (meeting id, version,
+// plan SHA-256); the last is a Luhn mod-32 check symbol that catches every single wrong
+// symbol and most swaps of neighbours before anything is looked up.
 func VerificationCode(meetingID string, version int, planSHA256 string) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("barnteam-plan\x00%s\x00%d\x00%s", meetingID, version, planSHA256)))
-	var b strings.Builder
-	acc, bits := uint32(0), 0
-	n := 0
-	for _, x := range h[:10] {
-		acc = acc<<8 | uint32(x)
+	msg := fmt.Sprintf("barnteam.verify/1\n%d:%s\n%d\n%d:%s", len(meetingID), meetingID, version, len(planSHA256), planSHA256)
+	sum := sha256.Sum256([]byte(msg))
+	digits := make([]int, 0, 16)
+	var acc uint64
+	bits := 0
+	for _, b := range sum {
+		acc = acc<<8 | uint64(b)
 		bits += 8
-		for bits >= 5 {
+		for bits >= 5 && len(digits) < 15 {
 			bits -= 5
-			if n > 0 && n%4 == 0 {
-				b.WriteByte('-')
-			}
-			b.WriteByte(codeAlphabet[(acc>>bits)&31])
-			n++
+			digits = append(digits, int(acc>>bits)&31)
+		}
+		if len(digits) == 15 {
+			break
 		}
 	}
-	return b.String()
+	return codeString(append(digits, luhn32(digits)))
 }
 
-// NormalVerificationCode turns a typed code into the form VerificationCode writes: upper
-// case, look-alike letters read as the digits they resemble, grouped by four.
-func NormalVerificationCode(s string) string {
-	s = strings.NewReplacer(" ", "", "-", "", "O", "0", "I", "1", "L", "1", "U", "V").Replace(strings.ToUpper(strings.TrimSpace(s)))
-	var b strings.Builder
-	for i, r := range s {
+// codeString writes code symbols in groups of four.
+func codeString(digits []int) string {
+	code := make([]byte, 0, 19)
+	for i, d := range digits {
 		if i > 0 && i%4 == 0 {
-			b.WriteByte('-')
+			code = append(code, '-')
 		}
-		b.WriteRune(r)
+		code = append(code, crockford[d])
 	}
-	return b.String()
+	return string(code)
+}
+
+// luhn32 is the Luhn mod N check symbol (N = 32) for digits.
+func luhn32(digits []int) int {
+	sum, factor := 0, 2
+	for i := len(digits) - 1; i >= 0; i-- {
+		a := factor * digits[i]
+		sum += a/32 + a%32
+		factor = 3 - factor
+	}
+	return (32 - sum%32) % 32
+}
+
+// ErrBadCode is returned by NormalVerificationCode for input that cannot be a code.
+var ErrBadCode = errors.New("not a verification code")
+
+// NormalVerificationCode turns what a person typed into the code's printed form, or
+// ErrBadCode: case, spaces and hyphens do not matter, O reads as 0 and I and L as 1, and
+// the check symbol must match. Use it before looking a code up.
+func NormalVerificationCode(s string) (string, error) {
+	digits := make([]int, 0, 16)
+	for _, r := range s {
+		switch {
+		case r == '-' || r == ' ' || r == '\t':
+			continue
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		}
+		switch r {
+		case 'O':
+			r = '0'
+		case 'I', 'L':
+			r = '1'
+		}
+		i := strings.IndexRune(crockford, r)
+		if i < 0 || len(digits) == 16 {
+			return "", ErrBadCode
+		}
+		digits = append(digits, i)
+	}
+	if len(digits) != 16 || luhn32(digits[:15]) != digits[15] {
+		return "", ErrBadCode
+	}
+	return codeString(digits), nil
 }
 
 // frozenContent refuses an op that would change the plan's content while a version is

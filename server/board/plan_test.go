@@ -3,9 +3,9 @@ package board
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // applyEnv applies one op with the test clock and the fake plan document.
@@ -164,44 +164,72 @@ func TestRequiredSigners(t *testing.T) {
 	}
 }
 
-// TestCanonicalJSON: keys sorted at every depth, no HTML escaping, no white space, and
-// the same bytes for the same value.
-func TestCanonicalJSON(t *testing.T) {
-	type inner struct {
-		Z string `json:"z"`
-		A int    `json:"a"`
+// TestVerificationCode: deterministic, unambiguous, read back from what people type, and
+// every single wrong symbol caught.
+func TestVerificationCode(t *testing.T) {
+	sha := PlanSHA256([]byte("plan"))
+	code := VerificationCode("mt-1", 2, sha)
+	if !regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$`).MatchString(code) {
+		t.Fatalf("code %q is not four groups of Crockford base 32", code)
 	}
-	got, err := CanonicalJSON(map[string]any{"b": []any{inner{Z: "<å>", A: 2}}, "a": 1.5})
-	if err != nil {
-		t.Fatal(err)
+	if VerificationCode("mt-1", 2, sha) != code {
+		t.Error("not deterministic")
 	}
-	if want := `{"a":1.5,"b":[{"a":2,"z":"<å>"}]}`; string(got) != want {
-		t.Errorf("canonical JSON = %s, want %s", got, want)
+	seen := map[string]bool{code: true}
+	for _, c := range []string{
+		VerificationCode("mt-2", 2, sha), VerificationCode("mt-1", 3, sha),
+		VerificationCode("mt-1", 2, PlanSHA256([]byte("plan!"))),
+		VerificationCode("mt-12", 2, sha), VerificationCode("mt-1", 22, sha), // no ambiguity by concatenation
+	} {
+		if seen[c] {
+			t.Errorf("two inputs share code %s", c)
+		}
+		seen[c] = true
 	}
-	doc := PlanDoc{Format: PlanFormat, Version: 3, Child: PlanChild{FirstName: "Alva", BirthYear: 2017}, FrozenAt: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
-	a, _ := CanonicalJSON(doc)
-	b, _ := CanonicalJSON(doc)
-	if !bytes.Equal(a, b) || PlanSHA256(a) != PlanSHA256(b) {
-		t.Errorf("canonical JSON of one document differs")
+
+	// what people type is read back
+	for _, typed := range []string{code, strings.ToLower(code), strings.ReplaceAll(code, "-", ""), " " + strings.ReplaceAll(code, "-", " ") + " "} {
+		got, err := NormalVerificationCode(typed)
+		if err != nil || got != code {
+			t.Errorf("%q: %q, %v", typed, got, err)
+		}
 	}
-	doc.Child.FirstName = "Alvar"
-	if c, _ := CanonicalJSON(doc); PlanSHA256(c) == PlanSHA256(a) {
-		t.Errorf("a changed document has the same hash")
+	if got, err := NormalVerificationCode(strings.NewReplacer("0", "O", "1", "l").Replace(code)); err != nil || got != code {
+		t.Errorf("O for 0 and l for 1: %q, %v", got, err)
+	}
+	// every single wrong symbol is caught by the check symbol
+	plain := strings.ReplaceAll(code, "-", "")
+	for i := range plain {
+		for _, r := range crockford {
+			if byte(r) == plain[i] {
+				continue
+			}
+			typo := plain[:i] + string(r) + plain[i+1:]
+			if _, err := NormalVerificationCode(typo); err == nil {
+				t.Errorf("typo %s accepted", typo)
+			}
+		}
+	}
+	for _, bad := range []string{"", "ABC", plain + "0", plain[:15], "ÅÄÖÅ-ÅÄÖÅ-ÅÄÖÅ-ÅÄÖÅ", strings.Replace(plain, plain[:1], "U", 1)} {
+		if _, err := NormalVerificationCode(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
 
-// TestVerificationCode: 16 characters of Crockford base 32 in groups of four, different
-// for another version or hash, and read back from a sloppy typing.
-func TestVerificationCode(t *testing.T) {
-	c := VerificationCode("m1", 1, strings.Repeat("ab", 32))
-	if len(c) != 19 || strings.Count(c, "-") != 3 || strings.ContainsAny(c, "ILOU") {
-		t.Errorf("code %q", c)
-	}
-	if c == VerificationCode("m1", 2, strings.Repeat("ab", 32)) || c == VerificationCode("m1", 1, strings.Repeat("ac", 32)) {
-		t.Errorf("codes of other versions collide")
-	}
-	typed := strings.ToLower(strings.ReplaceAll(c, "-", " "))
-	if got := NormalVerificationCode(typed); got != c {
-		t.Errorf("typed %q reads as %q, want %q", typed, got, c)
-	}
+// FuzzNormalVerificationCode: what is typed on the verify page normalises to a code that
+// normalises to itself, or is refused.
+func FuzzNormalVerificationCode(f *testing.F) {
+	f.Add(VerificationCode("mt-1", 1, PlanSHA256(nil)))
+	f.Add("zrn9 4hhp 41y3 tpek")
+	f.Add("ÅÄÖ-\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		code, err := NormalVerificationCode(s)
+		if err != nil {
+			return
+		}
+		if again, err := NormalVerificationCode(code); err != nil || again != code {
+			t.Errorf("%q normalises to %q, which normalises to %q, %v", s, code, again, err)
+		}
+	})
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/barnteam/barnteam/exports"
 	"github.com/barnteam/barnteam/server"
 	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
@@ -78,7 +79,11 @@ func Start(t testing.TB, opt Options) *Env {
 	if w == nil {
 		w = io.Discard
 	}
-	srv, err := server.New(server.Config{BaseURL: base, Store: st, Catalog: cat, Log: slog.New(slog.NewTextHandler(w, nil)), Hub: opt.Hub, Now: opt.Now})
+	signer, err := exports.LoadOrCreateSigner(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{BaseURL: base, Store: st, Catalog: cat, Log: slog.New(slog.NewTextHandler(w, nil)), Hub: opt.Hub, Now: opt.Now, Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func planOp(t *testing.T, s board.Store, f Fixture, actor board.Member, raw stri
 	op, err := board.DecodeOp([]byte(raw))
 	must(t, err)
 	env := board.ApplyEnv{At: at, Freeze: func(v int) ([]byte, error) {
-		return board.CanonicalJSON(board.PlanDoc{Format: board.PlanFormat, Version: v, MeetingID: f.Meeting.ID,
+		return json.Marshal(board.PlanDoc{Format: board.PlanFormat, Version: v, MeetingID: f.Meeting.ID,
 			Child: board.PlanChild{FirstName: f.Team.ChildFirstName, BirthYear: f.Team.ChildBirthYear}})
 	}}
 	ch, err := b.ApplyWith(dir, board.ActorOf(actor), op, b.Seq+1, env)
