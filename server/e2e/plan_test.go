@@ -1,0 +1,398 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// Barnets plan in real browsers: the coordinator freezes the board into a plan version,
+// each participant reads it on their own page and approves it, the plan is established,
+// and everyone downloads the same signed PDF, which /verify recognises.
+
+// requiredSigners is how many must approve the demo plan: everyone but the 9-year-old
+// child (coordinator, two guardians, teacher, nurse, IFO).
+const requiredSigners = 6
+
+const (
+	// freezeButton locks the draft as the next version (the coordinator's board).
+	freezeButton = `#plan form:has(input[name="op"][value="freeze"]) button[type="submit"]`
+	// readPlanLink is "Läs planen och godkänn" (or "Läs planen") in the board's plan region.
+	readPlanLink = `#plan .plan-actions a[href="plan"]`
+	// approveButton is the plain approval on the plan page (not the one with a
+	// disagreement, which is inside the <details>).
+	approveButton = `main .sign-off > form.sign-form button[type="submit"]`
+	// disagreeSummary opens the approval with a disagreement.
+	disagreeSummary = `main details.sign-disagree > summary`
+	// disagreeButton approves with the disagreement typed in #disagreement.
+	disagreeButton = `main details.sign-disagree form.sign-form button[type="submit"]`
+	// linkButton makes the person's own download link (the board, once established).
+	linkButton = `#plan form[action="plan/link"] button[type="submit"]`
+)
+
+// recordButton is "Godkänt muntligt i rummet" for one member on the coordinator's board.
+func recordButton(member string) string {
+	return `#plan .signoff-list form:has(input[name="d.member"][value="` + member + `"]) button[type="submit"]`
+}
+
+// tr is a catalog text in the page's language.
+func (p *person) tr(key string, args ...any) string {
+	p.t.Helper()
+	return p.s.env.Catalog.T(eval[string](p, `document.documentElement.lang`), key, args...)
+}
+
+// confirmClick clicks the button sel, whose form asks first with window.confirm
+// (data-confirm), and answers the dialog with OK as a person would. It fails unless the
+// dialog was a confirm asking exactly want.
+func (p *person) confirmClick(sel, want string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, waitLimit)
+	defer cancel()
+	asked := make(chan string, 1)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening) // subscribes now
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			// The click below waits for the dialog; answer it from here.
+			_, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			msg := string(ev.Type) + ": " + ev.Message
+			if err != nil {
+				msg += " (could not accept it: " + err.Error() + ")"
+			}
+			asked <- msg
+			return
+		}
+	}()
+	p.do(chromedp.Click(chromedp.CSS(sel)))
+	select {
+	case got := <-asked:
+		if want := string(page.DialogTypeConfirm) + ": " + want; got != want {
+			p.t.Fatalf("%s: clicking %s asked %q, want %q", p.name, sel, got, want)
+		}
+	case <-ctx.Done():
+		p.t.Fatalf("%s: clicking %s opened no confirm dialog within %v (page state: %s)", p.name, sel, waitLimit, p.state())
+	}
+}
+
+// typeInto clicks a text control and types text into it with real key events.
+func (p *person) typeInto(id, text string) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.ID(id)), chromedp.KeyEvent(text))
+}
+
+// freezePlan has the coordinator lock the draft as version n with a real click on the
+// board's button, OK in the confirm dialog, and waits until the board shows it waiting for
+// approvals.
+func (c *person) freezePlan(n int) {
+	c.t.Helper()
+	c.waitJS("the button to lock the plan", `!!document.querySelector(`+jsString(freezeButton)+`)`)
+	if got, want := strings.TrimSpace(eval[string](c, `document.querySelector(`+jsString(freezeButton)+`).textContent`)), c.tr("plan.freeze", "version", n); got != want {
+		c.t.Errorf("%s: the button to lock the plan says %q, want %q", c.name, got, want)
+	}
+	c.confirmClick(freezeButton, c.tr("plan.freeze_confirm", "version", n))
+	c.waitJS("the plan region waiting for approvals", `!!document.querySelector("#plan .plan-status-signing")`)
+	c.waitSaved()
+}
+
+// waitPlanPage waits until the tab shows the person's plan page.
+func (p *person) waitPlanPage() {
+	p.t.Helper()
+	p.waitAcrossNavigation("the plan page", `location.pathname === `+jsString(p.boardPath()+"plan")+` && document.readyState === "complete" && !!document.querySelector("main.plan-page article.plan-doc")`)
+}
+
+// openPlanFromBoard follows "Läs planen och godkänn" on the board with a real click.
+func (p *person) openPlanFromBoard() {
+	p.t.Helper()
+	p.waitJS("the link to read and approve the plan", `!!document.querySelector(`+jsString(readPlanLink)+`)`)
+	if got, want := strings.TrimSpace(eval[string](p, `document.querySelector(`+jsString(readPlanLink)+`).textContent`)), p.tr("plan.read_and_sign"); got != want {
+		p.t.Errorf("%s: the board's link to the plan says %q, want %q", p.name, got, want)
+	}
+	p.do(chromedp.Click(chromedp.CSS(readPlanLink)))
+	p.waitPlanPage()
+}
+
+// approve approves the plan on the plan page with a real click, with a disagreement when
+// one is given (typed into the textarea behind the <details>), and waits for the board the
+// page returns to.
+func (p *person) approve(disagreement string) {
+	p.t.Helper()
+	p.waitJS("the approval button", `!!document.querySelector(`+jsString(approveButton)+`)`)
+	if disagreement == "" {
+		p.do(chromedp.Click(chromedp.CSS(approveButton)))
+	} else {
+		p.do(chromedp.Click(chromedp.CSS(disagreeSummary)))
+		p.waitJS("the disagreement form, opened", `document.querySelector("main details.sign-disagree").open && document.getElementById("disagreement").getClientRects().length > 0`)
+		p.typeInto("disagreement", disagreement)
+		p.do(chromedp.Click(chromedp.CSS(disagreeButton)))
+	}
+	p.waitBoard()
+}
+
+// progressText is the plan region's live progress ("3 av 6 har godkänt.").
+const progressText = `(document.querySelector("#plan .plan-progress")?.textContent || "").trim()`
+
+// waitProgress waits until the board's plan region says signed of requiredSigners have
+// approved.
+func (p *person) waitProgress(signed int) {
+	p.t.Helper()
+	want := p.tr("plan.progress", "signed", signed, "total", requiredSigners)
+	p.waitJS(fmt.Sprintf("the progress %q in the plan region", want), progressText+` === `+jsString(want))
+}
+
+// waitEstablished waits until the board's plan region shows the plan established, with
+// its PDF to download.
+func (p *person) waitEstablished() {
+	p.t.Helper()
+	p.waitJS("the plan region showing the plan established, with its PDF",
+		`!!document.querySelector("#plan .plan-status-established") && !!document.querySelector('#plan a[href="plan.pdf"]')`)
+}
+
+// waitAnnounced waits until the board's polite live region says text, as screen readers
+// then do.
+func (p *person) waitAnnounced(text string) {
+	p.t.Helper()
+	p.waitJS("the announcement "+jsString(text), `document.getElementById("announcer").textContent === `+jsString(text))
+}
+
+// isolates are the Unicode bidi isolates the catalog puts around every argument.
+var isolates = strings.NewReplacer("\u2068", "", "\u2069", "")
+
+// dateRE is a date and time as the plan's pages write it.
+const dateRE = `\d{4}-\d{2}-\d{2} \d{2}:\d{2}`
+
+// withDate reports whether got is the catalog text want, made with the argument
+// "{date}" for a date, with some date and time in its place.
+func withDate(got, want string) bool {
+	pat := strings.ReplaceAll(regexp.QuoteMeta(isolates.Replace(want)), regexp.QuoteMeta("{date}"), dateRE)
+	return regexp.MustCompile("^" + pat + "$").MatchString(isolates.Replace(strings.TrimSpace(got)))
+}
+
+// markDocument marks the page's document; sameDocument tells whether it is still the one
+// marked (no reload, no navigation since).
+func (p *person) markDocument() { eval[bool](p, `(window.__planMark = true)`) }
+func (p *person) sameDocument() bool {
+	return eval[bool](p, `window.__planMark === true`)
+}
+
+// pdfDownload is one download of the plan's PDF, made by the page itself.
+type pdfDownload struct {
+	Status int    `json:"status"`
+	Type   string `json:"type"`
+	SHA256 string `json:"sha256"` // computed in the page with crypto.subtle
+	Data   string `json:"data"`   // base64
+	bytes  []byte
+}
+
+// downloadPDF fetches the PDF behind the board's download link from the person's page
+// (their own session) and hashes it there.
+func (p *person) downloadPDF() pdfDownload {
+	p.t.Helper()
+	raw := eval[string](p, `(async () => {
+		const a = document.querySelector('#plan a[href="plan.pdf"]');
+		const r = await fetch(a.href, {credentials: "same-origin"});
+		const buf = await r.arrayBuffer();
+		const sum = new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+		const bytes = new Uint8Array(buf);
+		let bin = "";
+		for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+		return JSON.stringify({status: r.status, type: r.headers.get("content-type"),
+			sha256: [...sum].map(b => b.toString(16).padStart(2, "0")).join(""), data: btoa(bin)});
+	})()`)
+	var d pdfDownload
+	if err := json.Unmarshal([]byte(raw), &d); err != nil {
+		p.t.Fatalf("%s: the PDF download: %v", p.name, err)
+	}
+	b, err := base64.StdEncoding.DecodeString(d.Data)
+	if err != nil {
+		p.t.Fatalf("%s: the PDF download: %v", p.name, err)
+	}
+	d.bytes, d.Data = b, ""
+	return d
+}
+
+// verifyFile uploads a file through /verify's form (a real click on its button) and
+// returns the result's heading.
+func (p *person) verifyFile(path string) string {
+	p.t.Helper()
+	p.open("/verify")
+	p.do(
+		chromedp.SetUploadFiles(chromedp.ID("pdf"), []string{path}),
+		chromedp.Click(chromedp.CSS(`form[action="/verify/file"] button[type="submit"]`)),
+	)
+	p.waitAcrossNavigation("the answer of /verify", `location.pathname === "/verify/file" && document.readyState === "complete" && !!document.querySelector("#verify-result h2")`)
+	return strings.TrimSpace(eval[string](p, `document.querySelector("#verify-result h2").textContent`))
+}
+
+// verifyCode types a code into /verify's form and checks it with a real click.
+func (p *person) verifyCode(lang, code string) {
+	p.t.Helper()
+	p.open("/verify?lang=" + lang)
+	p.typeInto("code", code)
+	p.do(chromedp.Click(chromedp.CSS(`form[action="/verify/code"] button[type="submit"]`)))
+	p.waitAcrossNavigation("the answer of /verify", `location.pathname === "/verify/code" && document.readyState === "complete" &&
+		!!(document.querySelector("#verify-result h2") || document.getElementById("error-summary"))`)
+}
+
+// The coordinator fills in the plan and locks it; three participants on three devices
+// see their boards turn read-only, each reads the plan on their own page and approves it
+// (one with a disagreement); the coordinator's open board counts the approvals live; the
+// coordinator records two approvals given aloud in the room and approves last; every open
+// board shows the plan established; the three download the PDF from their own pages and
+// get the same bytes, which /verify recognises as authentic and current.
+func TestPlanThreeDevicesSameSignedPDF(t *testing.T) {
+	s := start(t, 180*time.Second)
+	coord := s.newPerson(t, "coordinator", coordinatorID)
+	coord.join()
+	guardian := s.newPerson(t, "guardian on her phone", "demo-guardian1", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	teacher := s.newPerson(t, "teacher", "demo-teacher")
+	nurse := s.newPerson(t, "nurse", "demo-nurse", chromedp.EmulateViewport(1024, 768)) // a tablet
+	three := []*person{guardian, teacher, nurse}
+	for _, p := range three {
+		p.join()
+		p.waitJS("a compass field to write in, before the plan is locked", `!!document.querySelector('textarea[id^="f-compass-"]')`)
+	}
+
+	// The coordinator writes why the plan exists; the others see it.
+	const reason = "Alva har ont i magen på morgnarna och är ofta borta från skolan på måndagar."
+	coord.typeInto("f-plan-reason", reason)
+	coord.waitSaved()
+	for _, p := range three {
+		p.waitJS("the plan's reason in the plan region", `document.getElementById("plan").textContent.includes(`+jsString(reason)+`)`)
+	}
+
+	coord.freezePlan(1)
+	coord.markDocument()
+	for _, p := range three {
+		p.waitJS("the plan region waiting for approvals", `!!document.querySelector("#plan .plan-status-signing")`)
+		p.waitJS("the board read-only: no field to write in", `!document.querySelector('#main textarea, #main input[type="text"]')`)
+		p.waitProgress(0)
+		p.waitSaved()
+	}
+
+	// Each reads the plan on their own page and approves it.
+	disagreement := "Skolan kan ha rastvärd tre dagar i veckan, inte varje skoldag."
+	for i, p := range three {
+		p.openPlanFromBoard()
+		if got := eval[string](p, `document.querySelector("main .notice").textContent.trim()`); got != p.tr("plan.read_first") {
+			t.Errorf("%s: the plan page's notice is %q", p.name, got)
+		}
+		order := eval[[]string](p, `[...document.querySelectorAll("article.plan-doc h3")].map(h => h.textContent.trim())`)
+		pos := map[string]int{}
+		for j, h := range order {
+			pos[h] = j + 1
+		}
+		voice, guardians, actions := pos[p.tr("plan.doc.child_voice")], pos[p.tr("plan.doc.guardians_view")], pos[p.tr("plan.doc.actions")]
+		if voice == 0 || guardians == 0 || actions == 0 || !(voice < guardians && guardians < actions) {
+			t.Errorf("%s: the plan's sections are %q; want Barnets röst, then Vårdnadshavarnas syn, then Insatser och åtgärder", p.name, order)
+		}
+		if !eval[bool](p, `document.getElementById("pd-reason").parentElement.textContent.includes(`+jsString(reason)+`)`) {
+			t.Errorf("%s: the plan page lacks the reason the coordinator wrote", p.name)
+		}
+		if !eval[bool](p, `document.querySelector("article.plan-doc").textContent.includes("Jag vet aldrig vem jag ska vara med på rasten.")`) {
+			t.Errorf("%s: the plan page lacks the child's voice", p.name)
+		}
+		if p == teacher {
+			p.approve(disagreement)
+		} else {
+			p.approve("")
+		}
+		name := s.memberName(p.member)
+		p.waitJS(name+" shown as having approved on the board", `[...document.querySelectorAll("#plan .signoff-list li.is-signed bdi")].some(b => b.textContent === `+jsString(name)+`)`)
+		p.markDocument()
+		coord.waitProgress(i + 1) // live, on the board the coordinator has had open since the freeze
+		coord.waitAnnounced(coord.tr("announce.plan_signed", "signed", i+1, "total", requiredSigners))
+	}
+	if !coord.sameDocument() {
+		t.Errorf("the coordinator's board was reloaded while counting approvals; it should update in place")
+	}
+	coord.waitJS("the teacher's disagreement on the coordinator's board", `[...document.querySelectorAll("#plan .disagreement blockquote")].some(q => q.textContent === `+jsString(disagreement)+`)`)
+	coord.waitJS("the teacher's approval flagged as with a disagreement", `!!document.querySelector("#plan .signoff-list li.is-signed .disagreement-flag")`)
+
+	// Two approvals given aloud in the room, recorded by the coordinator.
+	for i, m := range []string{"demo-guardian2", "demo-ifo"} {
+		name := s.memberName(m)
+		coord.confirmClick(recordButton(m), coord.tr("plan.record_confirm", "name", name))
+		coord.waitJS(name+"'s approval recorded", `!document.querySelector(`+jsString(recordButton(m))+`)`)
+		coord.waitProgress(4 + i)
+		guardian.waitProgress(4 + i)
+	}
+	coord.waitSaved()
+	ifo := eval[string](coord, `[...document.querySelectorAll("#plan .signoff-list li.is-signed")].find(li => li.textContent.includes("Karin Ek"))?.querySelector(":scope > span:not(.signoff-mark)").textContent.replace(/\s+/g, " ") || ""`)
+	if want := "Karin Ek (" + coord.tr("role.professional") + "): " + coord.tr("plan.signed_in_room", "name", "Maria Lind", "date", "{date}"); !withDate(ifo, want) {
+		t.Errorf("the IFO's approval in the sign-off list reads %q, want %q", ifo, isolates.Replace(want))
+	}
+
+	// The coordinator approves last, on her own page: the plan is established, live on
+	// every board that is open.
+	coord.openPlanFromBoard()
+	coord.approve("")
+	coord.waitEstablished()
+	for _, p := range three {
+		p.waitEstablished()
+		p.waitAnnounced(p.tr("announce.plan_established", "version", 1))
+		if !p.sameDocument() {
+			t.Errorf("%s's board was reloaded on the way to established; it should update in place", p.name)
+		}
+		want := p.tr("plan.state.established", "version", 1, "date", "{date}")
+		if got := eval[string](p, `document.querySelector("#plan .plan-state").textContent`); !withDate(got, want) {
+			t.Errorf("%s: the plan region says %q, want %q with the date", p.name, got, want)
+		}
+	}
+
+	// Everyone downloads the PDF from their own page: the same bytes.
+	var first pdfDownload
+	for i, p := range three {
+		d := p.downloadPDF()
+		sum := sha256.Sum256(d.bytes)
+		switch {
+		case d.Status != 200 || d.Type != "application/pdf":
+			t.Fatalf("%s: the PDF: status %d, %s", p.name, d.Status, d.Type)
+		case !strings.HasPrefix(string(d.bytes), "%PDF-"):
+			t.Fatalf("%s: the PDF starts with %q", p.name, d.bytes[:min(len(d.bytes), 8)])
+		case hex.EncodeToString(sum[:]) != d.SHA256:
+			t.Errorf("%s: the page hashed the PDF as %s, Go as %x", p.name, d.SHA256, sum)
+		}
+		t.Logf("%s's PDF: %d bytes, SHA-256 %s", p.name, len(d.bytes), d.SHA256)
+		if i == 0 {
+			first = d
+		} else if d.SHA256 != first.SHA256 {
+			t.Errorf("%s's PDF has SHA-256 %s, %s's %s: not the same bytes", p.name, d.SHA256, three[0].name, first.SHA256)
+		}
+	}
+
+	// Anyone can check the PDF on /verify by uploading it through the form.
+	path := filepath.Join(t.TempDir(), "barnets-plan.pdf")
+	if err := os.WriteFile(path, first.bytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	checker := s.newPerson(t, "someone checking the plan", "")
+	if got, want := checker.verifyFile(path), checker.tr("verify.current"); got != want {
+		t.Errorf("/verify says %q about the downloaded PDF, want %q", got, want)
+	}
+	if !eval[bool](checker, `document.getElementById("verify-result").textContent.includes(`+jsString(first.SHA256)+`)`) {
+		t.Errorf("/verify does not show the uploaded file's SHA-256 %s", first.SHA256)
+	}
+	// One changed byte and it is not the plan any more.
+	changed := append([]byte(nil), first.bytes...)
+	changed[len(changed)/2] ^= 1
+	if err := os.WriteFile(path, changed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := checker.verifyFile(path), checker.tr("verify.not_authentic"); got != want {
+		t.Errorf("/verify says %q about a PDF with one byte changed, want %q", got, want)
+	}
+}
