@@ -16,6 +16,9 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/barnteam/barnteam/server/i18n"
+	"github.com/barnteam/barnteam/server/servertest"
 )
 
 // Barnets plan in real browsers: the coordinator freezes the board into a plan version,
@@ -394,5 +397,139 @@ func TestPlanThreeDevicesSameSignedPDF(t *testing.T) {
 	}
 	if got, want := checker.verifyFile(path), checker.tr("verify.not_authentic"); got != want {
 		t.Errorf("/verify says %q about a PDF with one byte changed, want %q", got, want)
+	}
+}
+
+// codePattern finds a verification code in a page's text.
+var codePattern = regexp.MustCompile(`\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b`)
+
+// axe-core finds no WCAG 2.1 A/AA violation in Barnets plan's pages, in Swedish and
+// English and (plan page, /verify) right to left: the board's plan region as a draft,
+// while it is being approved and established; the plan page before and after approving;
+// the family's copy; the download link's page and the /p/ page it leads to; /verify
+// empty, with an answer and with an error.
+func TestPlanAccessibility(t *testing.T) {
+	s := startWith(t, 180*time.Second, servertest.Options{PseudoRTL: true})
+	coord := s.newPerson(t, "coordinator", coordinatorID)
+	coord.join()
+	guardian := s.newPerson(t, "guardian", "demo-guardian1")
+	guardian.join()
+	board := coord.boardPath()
+	langs := []string{"en", "sv"} // Swedish last: it stays the pages' language
+
+	// inLang opens path in lang and waits for it.
+	inLang := func(p *person, path, lang string, ready func()) {
+		t.Helper()
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		p.open(path + sep + "lang=" + lang)
+		if ready != nil {
+			ready()
+		}
+		dir := i18n.Dir(lang)
+		p.waitJS(`<html lang="`+lang+`" dir="`+dir+`">`, `document.documentElement.lang === `+jsString(lang)+` && document.documentElement.dir === `+jsString(dir))
+	}
+
+	// Draft.
+	for _, lang := range langs {
+		inLang(coord, board, lang, coord.waitBoard)
+		coord.waitJS("the plan's fields", `!!document.getElementById("f-plan-reason")`)
+		axeCheck(coord, "the coordinator's board, plan draft ("+lang+")")
+	}
+	inLang(guardian, guardian.boardPath()+"plan", "sv", guardian.waitPlanPage)
+	axeCheck(guardian, "the plan's preview, a draft (sv)")
+
+	coord.typeInto("f-plan-reason", "Frånvaro och magont.")
+	coord.waitSaved()
+	coord.freezePlan(1)
+
+	// Being approved.
+	for _, lang := range langs {
+		inLang(coord, board, lang, coord.waitBoard)
+		coord.waitJS("the buttons to record approvals in the room", `!!document.querySelector(`+jsString(recordButton("demo-ifo"))+`)`)
+		axeCheck(coord, "the coordinator's board, plan waiting for approvals ("+lang+")")
+	}
+	for _, lang := range append(langs, i18n.PseudoRTL) {
+		inLang(guardian, guardian.boardPath()+"plan", lang, guardian.waitPlanPage)
+		guardian.waitJS("the approval forms", `!!document.querySelector(`+jsString(approveButton)+`) && !!document.querySelector(`+jsString(disagreeButton)+`)`)
+		guardian.do(chromedp.Click(chromedp.CSS(disagreeSummary)))
+		guardian.waitJS("the disagreement form, opened", `document.getElementById("disagreement").getClientRects().length > 0`)
+		axeCheck(guardian, "the plan page before approving, the disagreement form open ("+lang+")")
+	}
+	inLang(guardian, guardian.boardPath()+"plan", "sv", guardian.waitPlanPage)
+	guardian.approve("Vi vill ha ett möte till före sommaren.")
+	for _, lang := range langs {
+		inLang(guardian, guardian.boardPath()+"plan", lang, guardian.waitPlanPage)
+		guardian.waitJS("the page saying she approved", `!!document.querySelector("main .sign-done") && !document.querySelector(`+jsString(approveButton)+`)`)
+		axeCheck(guardian, "the plan page after approving ("+lang+")")
+	}
+
+	// The others approve aloud in the room, the coordinator on her page: established.
+	coord.waitProgress(1)
+	for _, m := range []string{"demo-guardian2", "demo-teacher", "demo-nurse", "demo-ifo"} {
+		coord.confirmClick(recordButton(m), coord.tr("plan.record_confirm", "name", s.memberName(m)))
+		coord.waitJS("the approval recorded", `!document.querySelector(`+jsString(recordButton(m))+`)`)
+	}
+	coord.openPlanFromBoard()
+	coord.approve("")
+	coord.waitEstablished()
+	for _, lang := range langs {
+		inLang(coord, board, lang, coord.waitBoard)
+		coord.waitEstablished()
+		axeCheck(coord, "the coordinator's board, plan established ("+lang+")")
+	}
+	for _, lang := range langs {
+		inLang(guardian, guardian.boardPath(), lang, guardian.waitBoard)
+		guardian.waitEstablished()
+		axeCheck(guardian, "the guardian's board, plan established ("+lang+")")
+	}
+
+	// The family's copy.
+	var code string
+	for _, lang := range langs {
+		inLang(guardian, guardian.boardPath()+"plan.html", lang, nil)
+		guardian.waitJS("the family's copy", `!!document.querySelector("main.plan-copy article.plan-doc")`)
+		axeCheck(guardian, "the family's copy of the plan ("+lang+")")
+		code = codePattern.FindString(eval[string](guardian, `document.querySelector("main.plan-copy > p.hint").textContent`))
+	}
+	if code == "" {
+		t.Fatal("the family's copy shows no verification code")
+	}
+
+	// The download link, made on the board, and the page it leads to in a fresh browser.
+	var link string
+	for _, lang := range langs {
+		inLang(guardian, guardian.boardPath(), lang, guardian.waitBoard)
+		guardian.do(chromedp.Click(chromedp.CSS(linkButton)))
+		guardian.waitAcrossNavigation("the download link's page", `location.pathname === `+jsString(guardian.boardPath()+"plan/link")+` && document.readyState === "complete" && !!document.getElementById("dl-link")`)
+		axeCheck(guardian, "the download link's page ("+lang+")")
+		link = guardian.value("dl-link")
+	}
+	later := s.newPerson(t, "the guardian later, on another computer", "")
+	later.do(chromedp.Navigate(link))
+	later.waitAcrossNavigation("the download page", `location.pathname === "/p/" && document.readyState === "complete" && !!document.querySelector('main a[href="/p/plan.pdf"]')`)
+	for _, lang := range langs {
+		inLang(later, "/p/", lang, nil)
+		later.waitJS("the download page", `!!document.querySelector('main a[href="/p/plan.pdf"]')`)
+		axeCheck(later, "the download link's /p/ page ("+lang+")")
+	}
+
+	// /verify: empty, with an answer, with an error; right to left too.
+	checker := s.newPerson(t, "someone checking the plan", "")
+	for _, lang := range append(langs, i18n.PseudoRTL) {
+		inLang(checker, "/verify", lang, nil)
+		axeCheck(checker, "/verify ("+lang+")")
+		checker.verifyCode(lang, code)
+		if got, want := strings.TrimSpace(eval[string](checker, `document.querySelector("#verify-result h2")?.textContent || ""`)), checker.tr("verify.current"); got != want {
+			t.Errorf("/verify (%s) says %q about the code %s, want %q", lang, got, code, want)
+		}
+		axeCheck(checker, "/verify with an answer ("+lang+")")
+		checker.verifyCode(lang, "ABC-123")
+		if !eval[bool](checker, `!!document.getElementById("error-summary") && !document.getElementById("verify-result")`) {
+			t.Errorf("/verify (%s) shows no error for a malformed code", lang)
+		}
+		axeCheck(checker, "/verify with an error ("+lang+")")
 	}
 }
