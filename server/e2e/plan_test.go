@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/barnteam/barnteam/server/i18n"
 	"github.com/barnteam/barnteam/server/servertest"
@@ -531,5 +532,85 @@ func TestPlanAccessibility(t *testing.T) {
 			t.Errorf("/verify (%s) shows no error for a malformed code", lang)
 		}
 		axeCheck(checker, "/verify with an error ("+lang+")")
+	}
+}
+
+// A guardian approves the plan with the keyboard alone: from the start of the plan page
+// Tab reaches the skip link, Enter follows it, Tab reaches the approval button (with a
+// visible focus indicator), Enter approves; the page then says she approved.
+func TestPlanKeyboardApproval(t *testing.T) {
+	s := start(t, 120*time.Second)
+	coord := s.newPerson(t, "coordinator", coordinatorID)
+	coord.join()
+	coord.freezePlan(1)
+	g := s.newPerson(t, "guardian", "demo-guardian1")
+	g.join()
+	g.open(g.boardPath() + "plan")
+	g.waitPlanPage()
+
+	focused := func() string {
+		return eval[string](g, `(() => { const e = document.activeElement; if (!e) return "none"; const n = e.tagName.toLowerCase();
+			return n + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "") +
+				(n === "a" ? "[" + e.getAttribute("href") + "]" : "") + (n === "button" ? "(" + e.textContent.trim() + ")" : ""); })()`)
+	}
+	g.do(chromedp.KeyEvent(kb.Tab))
+	if got := focused(); got != "a.skip-link[#main]" {
+		t.Fatalf("the first Tab on the plan page focuses %s, want the skip link", got)
+	}
+	if !eval[bool](g, `document.activeElement.matches(":focus-visible") && document.activeElement.getBoundingClientRect().height > 0`) {
+		t.Errorf("the skip link is focused but not shown")
+	}
+	g.do(chromedp.KeyEvent(kb.Enter))
+	g.waitJS("the focus in the page's main content", `document.activeElement?.id === "main" || !!document.activeElement?.closest("#main")`)
+
+	var path []string
+	reached := false
+	for range 40 {
+		g.do(chromedp.KeyEvent(kb.Tab))
+		path = append(path, focused())
+		if eval[bool](g, `document.activeElement.matches(`+jsString(approveButton)+`)`) {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		t.Fatalf("the approval button not reached with Tab; focus went: %s", strings.Join(path, " → "))
+	}
+	t.Logf("Tab from the main content to the approval button: %s", strings.Join(path, " → "))
+	if !eval[bool](g, `document.activeElement.matches(":focus-visible")`) {
+		t.Errorf("the approval button has focus without a visible focus indicator")
+	}
+	if got, want := strings.TrimSpace(eval[string](g, `document.activeElement.textContent`)), g.tr("plan.sign_approve"); got != want {
+		t.Errorf("the focused button says %q, want %q", got, want)
+	}
+	g.do(chromedp.KeyEvent(kb.Enter))
+
+	// The approval is made: the guardian is back on the board, listed as approved.
+	g.waitBoard()
+	name := s.memberName(g.member)
+	g.waitJS(name+" shown as having approved on the board", `[...document.querySelectorAll("#plan .signoff-list li.is-signed bdi")].some(b => b.textContent === `+jsString(name)+`)`)
+	coord.waitProgress(1)
+	b, err := s.env.Store.LoadBoard(context.Background(), s.env.MeetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sig, ok := b.Plan.SignatureOf(g.member); !ok || sig.Disagreement != "" {
+		t.Errorf("stored approval of %s: %+v (found %v)", g.member, sig, ok)
+	}
+
+	// The page she lands on after approving says that she approved.
+	youSigned := isolates.Replace(g.tr("plan.you_signed", "date", "{date}")) // "Du godkände planen {date}."
+	said, _, _ := strings.Cut(youSigned, " {date}")                          // "Du godkände planen"
+	if !eval[bool](g, `document.getElementById("main").textContent.includes(`+jsString(said)+`)`) {
+		t.Errorf("after approving with Enter the guardian lands on %s, which does not say %q: nothing on it tells her that her approval was registered but her row among everyone's in the sign-off list", eval[string](g, `location.pathname + location.hash`), said)
+	}
+	// Her plan page says so.
+	g.open(g.boardPath() + "plan")
+	g.waitPlanPage()
+	if got := eval[string](g, `document.querySelector("main .sign-done")?.textContent || ""`); !withDate(got, youSigned) {
+		t.Errorf("the plan page after approving says %q, want %q", got, youSigned)
+	}
+	if eval[bool](g, `!!document.querySelector(`+jsString(approveButton)+`)`) {
+		t.Errorf("the plan page still offers to approve after she approved")
 	}
 }
