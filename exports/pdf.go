@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/compass"
 )
 
 // PDF draws Barnets plan as an A4 PDF in Swedish: the plan's sections in the order of
@@ -587,32 +589,50 @@ func (w pdfPlan) evidence() {
 	d.para(plain(txtServerSigNote)...)
 }
 
-// compass draws the needs compass of every perspective, with how to read it.
+// compass draws the needs compass of every perspective, with how to read it: the radar
+// the board and the shared screen draw, from compass.RadarLayout.
 func (w pdfPlan) compass() {
-	d, doc := w.d, &w.p.doc
-	axes := make([]string, len(doc.Areas))
-	for i, a := range doc.Areas {
-		axes[i] = a.Label
+	d := w.d
+	if persp, l, ok := compassInput(w.p, d.m); ok {
+		d.radar(compass.RadarLayout(persp, l, compass.Options{}))
 	}
-	series := make([]radarSeries, len(doc.Perspectives))
-	for j, ps := range doc.Perspectives {
-		s := radarSeries{label: ps.Label, levels: make([]int, len(doc.Areas))}
-		for i, a := range doc.Areas {
-			if j < len(a.Ratings) {
-				s.levels[i] = ratingLevel(a.Ratings[j])
-			}
-		}
-		series[j] = s
-	}
-	d.radar(axes, series, txtNoRatings)
-	d.flow([]span{{text: txtCompassNote + " " + fmt.Sprintf(txtScaleKey, ratingLabels["1"], ratingLabels["5"]) + ".", style: styleItalic}}, flowOpts{sizePt: smallSize})
+	d.flow([]span{{text: txtCompassNote, style: styleItalic}}, flowOpts{sizePt: smallSize})
 	d.y += blockGap
 }
 
-// ratingLevel is where a rating is plotted: 1–5, or 0 for not plotted.
-func ratingLevel(r board.Rating) int {
-	if len(r) == 1 && r[0] >= '1' && r[0] <= '5' {
-		return int(r[0] - '0')
+// compassInput is the plan's needs compass as package compass takes it: the areas'
+// labels as frozen into the plan, our words for the ratings and the scale, and each
+// perspective's ratings (an area listed twice counts once, as its first entry). Every
+// text is sanitised first, so that the layout wraps what will be drawn. The bool is
+// false when the plan has none of the compass's areas: there is no picture to draw then
+// (the table below shows the ratings).
+func compassInput(p *plan, m *metrics) ([]compass.Perspective, compass.Labels, bool) {
+	l := compass.Labels{
+		Area:     map[board.Area]string{},
+		Unrated:  ratingLabels[""],
+		Unknown:  ratingLabels[board.RatingUnknown],
+		Declined: ratingLabels[board.RatingDeclined],
+		Title:    txtCompass,
 	}
-	return 0
+	for i := range l.Scale {
+		l.Scale[i] = ratingLabels[board.Rating(rune('1'+i))]
+	}
+	var areas []board.PlanArea // the compass's areas in the plan, each its first entry
+	for _, a := range board.Areas {
+		if i := slices.IndexFunc(p.doc.Areas, func(x board.PlanArea) bool { return x.Area == a }); i >= 0 {
+			areas = append(areas, p.doc.Areas[i])
+			l.Area[a] = sanitize(m, p.doc.Areas[i].Label, false)
+		}
+	}
+	persp := make([]compass.Perspective, len(p.doc.Perspectives))
+	for j, ps := range p.doc.Perspectives {
+		r := map[board.Area]board.Rating{}
+		for _, a := range areas {
+			if j < len(a.Ratings) && a.Ratings[j] != "" {
+				r[a.Area] = a.Ratings[j]
+			}
+		}
+		persp[j] = compass.Perspective{Key: ps.Key, Label: sanitize(m, ps.Label, false), Ratings: r}
+	}
+	return persp, l, len(areas) > 0
 }

@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/barnteam/barnteam/server/board"
-	"github.com/jung-kurt/gofpdf"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -483,39 +482,6 @@ func TestWrap(t *testing.T) {
 	}
 	if len(wrap(m, plain(""), 10, width)) != 0 || len(wrap(m, plain("a\n"), 10, width)) != 1 {
 		t.Error("empty text or a trailing line break made lines")
-	}
-}
-
-func TestRadarRuns(t *testing.T) {
-	p := func(x float64) *gofpdf.PointType { return &gofpdf.PointType{X: x} }
-	runs := func(pts ...*gofpdf.PointType) string {
-		var out []string
-		for _, r := range radarRuns(pts) {
-			s := ""
-			for _, q := range r.pts {
-				s += fmt.Sprint(q.X)
-			}
-			if r.closed {
-				s += "c"
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, " ")
-	}
-	for want, got := range map[string]string{
-		"12345678c": runs(p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8)),
-		"345 781":   runs(p(1), nil, p(3), p(4), p(5), nil, p(7), p(8)), // wraps past the last axis
-		"3":         runs(nil, nil, p(3), nil, nil, nil, nil, nil),      // a lone marker
-		"":          runs(nil, nil, nil, nil, nil, nil, nil, nil),
-	} {
-		if got != want {
-			t.Errorf("runs %q, want %q", got, want)
-		}
-	}
-	for r, want := range map[board.Rating]int{"1": 1, "5": 5, "": 0, board.RatingUnknown: 0, board.RatingDeclined: 0, "0": 0, "6": 0, "12": 0} {
-		if got := ratingLevel(r); got != want {
-			t.Errorf("ratingLevel(%q) = %d, want %d (unrated is never zero on the chart)", r, got, want)
-		}
 	}
 }
 

@@ -2,10 +2,10 @@ package exports
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
+	"github.com/barnteam/barnteam/server/compass"
 	"github.com/jung-kurt/gofpdf"
 )
 
@@ -390,310 +390,186 @@ func hexColor(s string) rgb {
 	return rgb{int(v >> 16 & 0xff), int(v >> 8 & 0xff), int(v & 0xff)}
 }
 
-// polar is the point at angle a (radians clockwise from 12 o'clock) and radius r from c.
-func polar(cx, cy, a, r float64) (float64, float64) {
-	s, c := math.Sincos(a)
-	return cx + r*s, cy - r*c
+// The needs compass as a radar, drawn with gofpdf from compass.RadarLayout: the geometry,
+// the outline styles (colour, dash pattern and marker shape at once, so the figure works
+// in greyscale and for colour-blind readers), the runs that break an outline where an
+// area is not plotted and the legend are those the board and the shared screen draw as
+// SVG, from the same numbers. Only the text is set here: the layout's positions are
+// anchors, aligned with the PDF font's own widths.
+
+// radarScale is millimetres per viewBox unit of the layout (of the default size, 400).
+// Level 5 then has a radius of 25 mm, area labels are set at 9.5 pt and the legend at
+// 8.7 pt; with the legend below, eight short labels and four perspectives, the figure is
+// about 100 × 95 mm. A layout too large for the text column or a page is scaled down to fit.
+const radarScale = 0.14
+
+var colWhite = rgb{255, 255, 255}
+
+// radarDrawn is what radar drew: per perspective, the markers on the chart and the
+// segments of its outline, and where on the page. The tests compare it with the SVG.
+type radarDrawn struct {
+	markers, segments []int
+	frame             radarFrame
 }
 
-// The needs compass as a radar, drawn with gofpdf's lines and polygons. The geometry and
-// the styles follow server/compass (radar.go, style.go), which this package may not
-// import: axes at equal angles clockwise from 12 o'clock, level k of 5 at k/5 of the
-// radius (so no rating sits at the centre), and each perspective told apart by colour
-// (Okabe–Ito, darkened for contrast), dash pattern and marker shape at once, so the
-// figure works in greyscale and for colour-blind readers. Unrated, "vet inte" and "vill
-// inte svara" are not plotted; the outline breaks there instead of dropping to zero.
+// radar draws the layout centred in the text column from d.y, on a new page unless it
+// fits on this one, and moves d.y below it.
+func (d *pdfDoc) radar(lay compass.Layout) radarDrawn {
+	drawn := radarDrawn{markers: make([]int, len(lay.Perspectives)), segments: make([]int, len(lay.Perspectives))}
+	if lay.Width <= 0 || lay.Height <= 0 || len(lay.Levels) == 0 {
+		return drawn
+	}
+	k := min(radarScale, contentWidth/lay.Width, (contentBottom-contentTop)/lay.Height)
+	w, h := k*lay.Width, k*lay.Height
+	d.ensure(h)
+	fr := radarFrame{x0: marginX + (contentWidth-w)/2, y0: d.y, k: k}
+	at, poly := fr.at, fr.poly
+	drawn.frame = fr
+	stroke := lay.Stroke * k
 
-type markerShape uint8
-
-const (
-	markerCircle markerShape = iota
-	markerSquare
-	markerTriangle
-	markerDiamond
-	markerTriangleDown
-	markerCross
-)
-
-type radarStyle struct {
-	color  rgb
-	dash   []float64 // in multiples of the stroke width; nil is solid; 0 with round caps is a dot
-	marker markerShape
-}
-
-var radarStyles = [...]radarStyle{
-	{hexColor("#0072B2"), nil, markerCircle},                              // blue, solid
-	{hexColor("#D55E00"), []float64{3, 2}, markerSquare},                  // vermillion, dashed
-	{hexColor("#007A5A"), []float64{0, 2}, markerTriangle},                // green, dotted
-	{hexColor("#B8478F"), []float64{4, 1.6, 0, 1.6}, markerDiamond},       // purple-red, dash-dot
-	{hexColor("#6A3D9A"), []float64{6, 2.4}, markerTriangleDown},          // violet, long dash
-	{hexColor("#4A5563"), []float64{4, 1.6, 0, 1.6, 0, 1.6}, markerCross}, // slate, dash-dot-dot
-}
-
-// radarSeries is one perspective: its label and, per axis, the level 1–5 or 0 (not plotted).
-type radarSeries struct {
-	label  string
-	levels []int
-}
-
-const (
-	radarR       = 31.0 // radius of level 5
-	radarGap     = 2.5  // between the outer octagon and the labels
-	radarLabelW  = 31.0 // widest label
-	radarSize    = 8.5  // pt, labels and legend
-	radarStroke  = 0.55
-	radarMarkerR = 1.15
-)
-
-// radar draws the compass with its legend at the right and moves d.y below both.
-func (d *pdfDoc) radar(axes []string, series []radarSeries, unrated string) {
-	n := len(axes)
-	if n < 3 { // a radar needs three axes; the table beside it shows every rating anyway
-		return
-	}
-	lh := lineHeight(radarSize)
-	labels := make([][]line, n)
-	for i, a := range axes {
-		sp := []span{styled(a, styleBold)}
-		labels[i] = clamp(d.m, sp, wrap(d.m, sp, radarSize, radarLabelW/ptToMM), 3, radarSize, radarLabelW/ptToMM)
-	}
-	legendX := marginX + 2*(radarR+radarGap+radarLabelW) + 4
-	legendTextX := legendX + 11
-	legendW := pageW - marginX - legendTextX
-	legend := make([][]span, len(series))
-	legendLines := make([][]line, len(series))
-	legendH := 0.0
-	for j, s := range series {
-		legend[j] = []span{{text: s.label}}
-		if !slicesHasPositive(s.levels) {
-			legend[j] = append(legend[j], span{text: " (" + unrated + ")", style: styleItalic})
-		}
-		legendLines[j] = clamp(d.m, legend[j], wrap(d.m, legend[j], radarSize, legendW/ptToMM), 4, radarSize, legendW/ptToMM)
-		legendH += float64(max(1, len(legendLines[j])))*lh + 1.8
-	}
-	// room above and below the octagon for the labels that stand there
-	above, below := 1.0, 1.0
-	for i := range n {
-		h := float64(len(labels[i])) * lh
-		switch c := math.Cos(2 * math.Pi * float64(i) / float64(n)); {
-		case c > 0.3:
-			above = max(above, h-(1-c)*radarR)
-		case c < -0.3:
-			below = max(below, h-(1+c)*radarR)
-		default:
-			above = max(above, h/2-(1-c)*radarR)
-			below = max(below, h/2-(1+c)*radarR)
-		}
-	}
-	above += radarGap
-	below += radarGap
-	blockH := max(above+2*radarR+below, legendH) + 2
-	d.ensure(blockH)
-	cx := marginX + radarLabelW + radarGap + radarR
-	cy := d.y + above + radarR
-
-	angle := func(i int) float64 { return 2 * math.Pi * float64(i) / float64(n) }
-	ring := func(r float64) []gofpdf.PointType {
-		pts := make([]gofpdf.PointType, n)
-		for i := range n {
-			x, y := polar(cx, cy, angle(i), r)
-			pts[i] = gofpdf.PointType{X: x, Y: y}
-		}
-		return pts
-	}
-	// grid: five octagons, the spokes, the level numbers beside the first spoke
-	d.drawColor(colGrid)
-	for k := 1; k <= 5; k++ {
-		d.f.SetLineWidth(0.2)
-		if k == 5 {
-			d.f.SetLineWidth(0.35)
-		}
-		d.f.Polygon(ring(radarR*float64(k)/5), "D")
-	}
-	d.f.SetLineWidth(0.2)
-	for _, p := range ring(radarR) {
-		d.f.Line(cx, cy, p.X, p.Y)
-	}
-	d.useFont(styleRegular, 6.5)
-	d.color(colMuted)
-	for k := 1; k <= 5; k++ {
-		d.f.SetXY(cx+0.8, cy-radarR*float64(k)/5-1.6)
-		d.f.CellFormat(3, 3, strconv.Itoa(k), "", 0, "L", false, 0, "")
-	}
-	d.color(colText)
-	// labels outside the octagon, aligned by where they sit
-	for i := range n {
-		s, c := math.Sincos(angle(i))
-		ax, ay := polar(cx, cy, angle(i), radarR+radarGap)
-		h := float64(len(labels[i])) * lh
-		y := ay - h/2
-		if c > 0.3 {
-			y = ay - h
-		} else if c < -0.3 {
-			y = ay
-		}
-		for j, ln := range labels[i] {
-			w := ln.w * ptToMM
-			x := ax - w/2
-			if s > 0.3 {
-				x = ax
-			} else if s < -0.3 {
-				x = ax - w
-			}
-			d.drawLine([]span{styled(axes[i], styleBold)}, ln, x, y+float64(j)*lh, lh, radarSize)
-		}
-	}
-	// one outline per perspective, then its markers on top
+	// the grid: the outer octagon on white, the spokes, the inner octagons
 	d.f.SetLineCapStyle("round")
 	d.f.SetLineJoinStyle("round")
-	for j, s := range series {
-		st := radarStyles[j%len(radarStyles)]
-		d.strokeStyle(st)
-		pts := make([]*gofpdf.PointType, n)
-		for i := range n {
-			if i < len(s.levels) && s.levels[i] > 0 {
-				x, y := polar(cx, cy, angle(i), radarR*float64(s.levels[i])/5)
-				pts[i] = &gofpdf.PointType{X: x, Y: y}
-			}
-		}
-		for _, run := range radarRuns(pts) {
-			if len(run.pts) < 2 {
+	outer := lay.Levels[len(lay.Levels)-1]
+	d.fillColor(colWhite)
+	d.drawColor(hexColor(compass.ColorFrame))
+	d.f.SetLineWidth(stroke * 0.6)
+	d.f.Polygon(poly(outer.Ring), "FD")
+	d.drawColor(hexColor(compass.ColorGrid))
+	d.f.SetLineWidth(stroke * 0.4)
+	cx, cy := at(lay.Centre)
+	for _, ax := range lay.Axes {
+		ex, ey := at(ax.End)
+		d.f.Line(cx, cy, ex, ey)
+	}
+	for _, lv := range lay.Levels[:len(lay.Levels)-1] {
+		d.f.Polygon(poly(lv.Ring), "D")
+	}
+
+	// level numerals beside the first spoke, area labels outside the octagon
+	d.color(hexColor(compass.ColorMuted))
+	for _, lv := range lay.Levels {
+		d.textBlock(lv.Numeral, fr, -1)
+	}
+	d.color(hexColor(compass.ColorInk))
+	for _, ax := range lay.Axes {
+		d.textBlock(ax.Label, fr, -1)
+	}
+
+	// the outlines, the first perspective last so that it lies on top
+	for j := len(lay.Perspectives) - 1; j >= 0; j-- {
+		p := lay.Perspectives[j]
+		d.strokeStyle(p.Style, stroke)
+		for _, r := range p.Runs {
+			if len(r.Points) < 2 { // a lone point: its marker alone
 				continue
 			}
-			d.f.MoveTo(run.pts[0].X, run.pts[0].Y)
-			for _, p := range run.pts[1:] {
-				d.f.LineTo(p.X, p.Y)
+			pts := poly(r.Points)
+			d.f.MoveTo(pts[0].X, pts[0].Y)
+			for _, q := range pts[1:] {
+				d.f.LineTo(q.X, q.Y)
 			}
-			if run.closed {
+			if r.Closed {
 				d.f.ClosePath()
 			}
 			d.f.DrawPath("D")
+			drawn.segments[j] += r.Segments()
 		}
-		d.f.SetDashPattern([]float64{}, 0)
-		for _, p := range pts {
-			if p != nil {
-				d.marker(st, p.X, p.Y, radarMarkerR)
+		for _, q := range p.Points {
+			if q != nil {
+				d.marker(p.Style, *q, lay.MarkerRadius, stroke, fr)
+				drawn.markers[j]++
 			}
 		}
 	}
-	// legend: a sample of each line with its marker, and the perspective's name
-	y := cy - radarR
-	for j := range series {
-		st := radarStyles[j%len(radarStyles)]
-		mid := y + lh/2
-		d.strokeStyle(st)
-		d.f.Line(legendX, mid, legendX+9, mid)
-		d.f.SetDashPattern([]float64{}, 0)
-		d.marker(st, legendX+4.5, mid, radarMarkerR)
-		for k, ln := range legendLines[j] {
-			d.drawLine(legend[j], ln, legendTextX, y+float64(k)*lh, lh, radarSize)
-		}
-		y += float64(max(1, len(legendLines[j])))*lh + 1.8
+
+	// the legend: a sample of each outline with its marker, and the perspective's name;
+	// the lines after the name ("Inte bedömt" for a perspective without ratings) are ours
+	d.color(hexColor(compass.ColorInk))
+	for _, p := range lay.Perspectives {
+		e := p.Legend
+		d.strokeStyle(p.Style, stroke)
+		ax, ay := at(e.Line[0])
+		bx, by := at(e.Line[1])
+		d.f.Line(ax, ay, bx, by)
+		d.marker(p.Style, e.Marker, lay.MarkerRadius, stroke, fr)
+		d.textBlock(e.Text, fr, e.NameLines)
 	}
+	d.f.SetDashPattern([]float64{}, 0)
+	d.color(hexColor(compass.ColorMuted))
+	d.textBlock(lay.ScaleKey, fr, -1)
+	d.color(colText)
 	d.f.SetLineCapStyle("butt")
 	d.f.SetLineJoinStyle("miter")
-	d.y += blockH
+	d.y += h
+	return drawn
 }
 
-func slicesHasPositive(xs []int) bool {
-	for _, x := range xs {
-		if x > 0 {
-			return true
-		}
+// radarFrame maps the layout's viewBox units to the page: k millimetres per unit, the
+// viewBox's origin at (x0, y0).
+type radarFrame struct{ x0, y0, k float64 }
+
+func (f radarFrame) at(p compass.Point) (float64, float64) { return f.x0 + f.k*p.X, f.y0 + f.k*p.Y }
+
+func (f radarFrame) poly(ps []compass.Point) []gofpdf.PointType {
+	out := make([]gofpdf.PointType, len(ps))
+	for i, p := range ps {
+		out[i].X, out[i].Y = f.at(p)
 	}
-	return false
+	return out
 }
 
-func (d *pdfDoc) strokeStyle(st radarStyle) {
-	d.drawColor(st.color)
-	d.f.SetLineWidth(radarStroke)
-	dash := make([]float64, len(st.dash))
-	for i, x := range st.dash {
-		dash[i] = x * radarStroke
+// textBlock sets a block of the layout in the current colour: each line sanitised, at its
+// baseline, aligned at the block's anchor by its width in the PDF font (the layout's own
+// widths are estimates). Lines from index italicFrom on are set in italics (our words
+// after a person's name); a negative italicFrom sets none.
+func (d *pdfDoc) textBlock(t compass.TextBlock, fr radarFrame, italicFrom int) {
+	size := t.FontSize * fr.k / ptToMM
+	for i, s := range t.Lines {
+		if i >= len(t.Y) {
+			break
+		}
+		ls := styleRegular
+		if italicFrom >= 0 && i >= italicFrom {
+			ls = styleItalic
+		}
+		s = sanitize(d.m, s, false)
+		w := d.m.textWidth(s, ls, size) * ptToMM
+		x := fr.x0 + fr.k*t.X
+		switch t.Align {
+		case compass.AlignCenter:
+			x -= w / 2
+		case compass.AlignRight:
+			x -= w
+		}
+		d.useFont(ls, size)
+		d.f.Text(x, fr.y0+fr.k*t.Y[i], s)
+	}
+}
+
+// strokeStyle sets an outline's colour, width and dash pattern (in multiples of the width).
+func (d *pdfDoc) strokeStyle(st compass.Style, width float64) {
+	d.drawColor(hexColor(st.Color))
+	d.f.SetLineWidth(width)
+	dash := make([]float64, len(st.Dash))
+	for i, x := range st.Dash {
+		dash[i] = x * width
 	}
 	d.f.SetDashPattern(dash, 0)
 }
 
-type radarRun struct {
-	pts    []gofpdf.PointType
-	closed bool
-}
-
-// radarRuns splits an outline at the axes that are not plotted: each run joins
-// neighbouring plotted axes (wrapping past the last axis to the first); an outline with
-// every axis plotted is one closed run. A lone point is a run of one (a marker only).
-func radarRuns(pts []*gofpdf.PointType) []radarRun {
-	n := len(pts)
-	start := -1
-	for i := range n {
-		if pts[i] == nil {
-			start = (i + 1) % n
-			break
-		}
-	}
-	if start < 0 {
-		run := radarRun{closed: true}
-		for _, p := range pts {
-			run.pts = append(run.pts, *p)
-		}
-		return []radarRun{run}
-	}
-	var runs []radarRun
-	var cur []gofpdf.PointType
-	for k := range n {
-		p := pts[(start+k)%n]
-		if p == nil {
-			if len(cur) > 0 {
-				runs = append(runs, radarRun{pts: cur})
-				cur = nil
-			}
-			continue
-		}
-		cur = append(cur, *p)
-	}
-	if len(cur) > 0 {
-		runs = append(runs, radarRun{pts: cur})
-	}
-	return runs
-}
-
-// marker draws a filled marker of "radius" r centred on (x, y). Triangles and the
-// diamond are drawn larger because they cover less area than a circle of r.
-func (d *pdfDoc) marker(st radarStyle, x, y, r float64) {
-	d.fillColor(st.color)
-	var pts []gofpdf.PointType
-	add := func(px, py float64) { pts = append(pts, gofpdf.PointType{X: x + px, Y: y + py}) }
-	switch st.marker {
-	case markerCircle:
-		d.f.Circle(x, y, r, "F")
+// marker draws a style's marker at c (layout units) filled in its colour with a thin
+// white edge, as the SVG does, so that markers on top of each other stay apart.
+func (d *pdfDoc) marker(st compass.Style, c compass.Point, r, stroke float64, fr radarFrame) {
+	d.f.SetDashPattern([]float64{}, 0)
+	d.fillColor(hexColor(st.Color))
+	d.drawColor(colWhite)
+	d.f.SetLineWidth(stroke * 0.6)
+	pts := st.Marker.Polygon(c, r)
+	if pts == nil {
+		x, y := fr.at(c)
+		d.f.Circle(x, y, r*fr.k, "FD")
 		return
-	case markerSquare:
-		s := r * 0.9
-		add(-s, -s)
-		add(s, -s)
-		add(s, s)
-		add(-s, s)
-	case markerTriangle, markerTriangleDown:
-		k, sign := r*1.35, 1.0
-		if st.marker == markerTriangleDown {
-			sign = -1
-		}
-		for i := range 3 {
-			px, py := polar(0, 0, float64(i)*2*math.Pi/3, k)
-			add(px, sign*py+sign*k*0.2)
-		}
-	case markerDiamond:
-		k := r * 1.3
-		add(0, -k)
-		add(k, 0)
-		add(0, k)
-		add(-k, 0)
-	case markerCross: // a plus with arms of reach a and half-thickness b, turned 45°
-		a, b := r*1.25, r*0.42
-		plus := [][2]float64{{b, -a}, {b, -b}, {a, -b}, {a, b}, {b, b}, {b, a}, {-b, a}, {-b, b}, {-a, b}, {-a, -b}, {-b, -b}, {-b, -a}}
-		for _, p := range plus {
-			add((p[0]-p[1])/math.Sqrt2, (p[0]+p[1])/math.Sqrt2)
-		}
 	}
-	d.f.Polygon(pts, "F")
+	d.f.Polygon(fr.poly(pts), "FD")
 }

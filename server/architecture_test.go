@@ -27,7 +27,7 @@ var allowedImports = map[string][]string{
 	"server/store/postgres": {"server/board"},
 	"server/realtime":       {"server/board"},
 	"server/compass":        {"server/board"},
-	"exports":               {"server/board"},
+	"exports":               {"server/board", "server/compass"},
 	"server/accounts":       {"server/auth", "server/board", "server/secret"},
 	"server/demo":           {"server/auth", "server/board", "server/secret"},
 	"server":                {"server/accounts", "server/auth", "server/board", "server/compass", "server/i18n", "server/realtime", "server/secret", "server/store", "exports", "static", "templates"},
