@@ -65,8 +65,6 @@ const (
 
 	txtCompass       = "Behovskompassen"
 	txtCompassNote   = "Varje perspektiv har en egen färg, linje och markering. Inte bedömt, ”vet inte” och ”vill inte svara” ritas inte ut; linjen bryts där. Bedömningarna visas sida vid sida och läggs aldrig ihop."
-	txtScaleKey      = "Skala: 1 = %s, 5 = %s"
-	txtNoRatings     = "inga bedömningar"
 	txtArea          = "Område"
 	txtWorks         = "Det som fungerar"
 	txtWorries       = "Det som oroar"

@@ -274,6 +274,10 @@ func (s *Server) formOp(c echo.Context) error {
 	case res.Err != nil:
 		return s.renderBoard(c, a, http.StatusServiceUnavailable, p.T("op.unavailable"), "error", c.Request().PostForm.Get("value"))
 	}
+	if op.Kind == board.OpSign && c.Request().PostForm.Get("back") == "plan" {
+		// From the plan page: back to it, where the person reads that their approval is in.
+		return c.Redirect(http.StatusSeeOther, boardPath(a.Dir.Meeting.ID, a.Member.ID)+"plan?signed=1#signed")
+	}
 	anchor := anchorFor(op.Ref())
 	if next := c.Request().PostForm.Get("next"); validAnchor(next) {
 		anchor = next // the child view returns to its step
@@ -307,8 +311,8 @@ func anchorFor(r board.Ref) string {
 
 // Form fields whose values are numbers or booleans; everything else is a string.
 var (
-	intFormFields  = map[string]bool{"timebox_min": true, "version": true, "priority": true}
-	boolFormFields = map[string]bool{"external": true, "shared": true}
+	intFormFields  = map[string]bool{"timebox_min": true, "version": true, "priority": true, "minutes": true}
+	boolFormFields = map[string]bool{"external": true, "shared": true, "proposed": true}
 )
 
 // opFromForm builds an op from form fields: cid, op, entity, base, and for "set" field and

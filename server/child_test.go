@@ -209,7 +209,7 @@ func TestScreenReadOnlyAndMinimal(t *testing.T) {
 	for _, f := range snap.HTML {
 		gotTargets = append(gotTargets, f.Target)
 	}
-	if strings.Join(gotTargets, ",") != "screen-now,screen-compass,screen-goals,screen-actions" {
+	if strings.Join(gotTargets, ",") != "meeting-status,screen-now,screen-compass,screen-goals,screen-actions" {
 		t.Errorf("the screen's regions are %v", gotTargets)
 	}
 

@@ -41,6 +41,8 @@ type planPage struct {
 	BackURL string
 	OpURL   string
 	Staff   bool
+	// JustSigned: the person comes back from approving (the page confirms it).
+	JustSigned bool
 }
 
 // loadPlanPage gathers the plan as this person may read it now: the version being signed
@@ -48,7 +50,8 @@ type planPage struct {
 func (s *Server) loadPlanPage(c echo.Context, a *roomAccess) (planPage, error) {
 	ctx := c.Request().Context()
 	meetingID := a.Dir.Meeting.ID
-	pg := planPage{Me: a.Member, BackURL: boardPath(meetingID, a.Member.ID) + "#plan", OpURL: boardPath(meetingID, a.Member.ID) + "op", Staff: a.Member.Role.IsStaff()}
+	pg := planPage{Me: a.Member, BackURL: boardPath(meetingID, a.Member.ID) + "#plan", OpURL: boardPath(meetingID, a.Member.ID) + "op",
+		Staff: a.Member.Role.IsStaff(), JustSigned: c.QueryParam("signed") == "1"}
 	var previewErr error
 	err := s.hub.View(ctx, meetingID, func(b *board.Board, dir *board.Directory) {
 		pg.Plan = b.Plan

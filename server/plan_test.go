@@ -35,13 +35,17 @@ func signFromPage(t *testing.T, env *servertest.Env, c *http.Client, member, dis
 	if version == nil || sha == nil {
 		t.Fatalf("%s's plan page offers no approval:\n%s", member, accShort(body))
 	}
-	form := url.Values{"op": {"sign"}, "entity": {"plan"}, "d.version": {version[1]}, "d.sha256": {sha[1]}, "next": {"#plan"}}
+	form := url.Values{"op": {"sign"}, "entity": {"plan"}, "d.version": {version[1]}, "d.sha256": {sha[1]}, "back": {"plan"}}
 	if disagreement != "" {
 		form.Set("d.disagreement", disagreement)
 	}
 	resp, body = planForm(t, env, c, member, form)
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "#plan") {
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/plan?signed=1#signed") {
 		t.Fatalf("%s signing: status %d to %q\n%s", member, resp.StatusCode, resp.Header.Get("Location"), accShort(body))
+	}
+	// Back on the plan page, the person reads that their approval is in.
+	if _, page := accGet(t, c, env.URL+resp.Header.Get("Location")); !strings.Contains(page, `id="signed"`) {
+		t.Errorf("%s's plan page after approving does not confirm it", member)
 	}
 }
 

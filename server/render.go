@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -277,10 +278,20 @@ func (d fragData) WithField(f string) fragData {
 // be changed, so no control for it is shown.
 func (d fragData) Can(p string) bool {
 	perm := board.Perm(p)
-	if d.B.Plan.Frozen() && perm != board.PermPlanSign && perm != board.PermPlanFreeze && perm != board.PermMeetingControl {
+	if !board.Can(d.V.Role, perm) {
 		return false
 	}
-	return board.Can(d.V.Role, perm)
+	command := perm == board.PermPlanSign || perm == board.PermPlanFreeze || perm == board.PermMeetingControl
+	switch d.B.Phase() {
+	case board.PhaseClosed:
+		return false
+	case board.PhaseSigning:
+		return command
+	case board.PhaseDraft:
+		// The professionals prepare; the family writes once the meeting is open.
+		return command || d.V.Role.IsStaff()
+	}
+	return true
 }
 
 // Entry is a compass area as the variant may see it (the child's unshared answer only
@@ -364,7 +375,7 @@ func (r boardRenderer) Board(v realtime.Variant, b *board.Board, d *board.Direct
 	}
 	data := r.data(v, b, d)
 	out := make([]realtime.Fragment, 0, 3+len(board.Areas))
-	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"compass-drawing", "compass-drawing"}, {"actions", "actions"}, {"plan", "plan"}} {
+	for _, x := range []struct{ target, tpl string }{{"meeting-status", "meeting-status"}, {"agenda", "agenda"}, {"compass-drawing", "compass-drawing"}, {"actions", "actions"}, {"plan", "plan"}, {"round", "round"}} {
 		f, err := r.frag(x.target, x.tpl, data)
 		if err != nil {
 			return nil, err
@@ -423,6 +434,18 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 			if b.Plan.Status == board.PlanEstablished {
 				announce = data.P.T("announce.plan_established", "version", b.Plan.Version)
 			}
+		}
+	case ch.Kind == board.OpPhase:
+		// Who may write what changes with the phase: the whole board again.
+		frags, err := r.Board(v, b, d)
+		return frags, data.P.T("announce.phase", "phase", data.P.T(fmt.Sprintf("meeting.phase.%s", b.Phase()))), err
+	case ch.Kind == board.OpTimer:
+		regions = []region{{"meeting-status", "meeting-status", data}}
+		announce = timerAnnouncement(data.P, ch)
+	case ch.Kind == board.OpRound:
+		regions = []region{{"round", "round", data}}
+		if b.Meeting.Round == nil || len(b.Meeting.Round.Spoken) == 0 {
+			announce = data.P.T("announce.round", "name", who)
 		}
 	case ch.Meeting != nil:
 		regions = []region{{"meeting-status", "meeting-status", data}, {"agenda", "agenda", data}}
@@ -530,12 +553,25 @@ func actionRegions(data fragData, ch *board.Change) []region {
 type presenceData struct {
 	P      i18n.Printer
 	People []realtime.PresenceEntry
+	Lead   bool // the viewer leads the meeting: the queue has "give the floor" buttons
+}
+
+// Queue lists the raised hands in the order they went up.
+func (d presenceData) Queue() []realtime.PresenceEntry {
+	var q []realtime.PresenceEntry
+	for _, p := range d.People {
+		if p.Hand {
+			q = append(q, p)
+		}
+	}
+	sort.SliceStable(q, func(i, j int) bool { return q[i].HandAt < q[j].HandAt })
+	return q
 }
 
 // Presence renders the participants region.
-func (r boardRenderer) Presence(lang string, d *board.Directory, people []realtime.PresenceEntry) ([]realtime.Fragment, error) {
+func (r boardRenderer) Presence(lang string, lead bool, d *board.Directory, people []realtime.PresenceEntry) ([]realtime.Fragment, error) {
 	var buf bytes.Buffer
-	if err := r.v.base.ExecuteTemplate(&buf, "presence", presenceData{P: r.v.cat.Printer(lang), People: people}); err != nil {
+	if err := r.v.base.ExecuteTemplate(&buf, "presence", presenceData{P: r.v.cat.Printer(lang), People: people, Lead: lead}); err != nil {
 		return nil, err
 	}
 	return []realtime.Fragment{{Target: "presence", HTML: buf.String()}}, nil
@@ -546,14 +582,16 @@ type controlData struct {
 	P       i18n.Printer
 	D       *board.Directory
 	Waiting []realtime.LobbyEntry
+	// Phase: in a draft nobody is let in yet; the meeting must be opened first.
+	Phase board.Phase
 	// Staff are the members who can take the lead: professionals with an account.
 	Staff []board.Member
 }
 
 // Lobby renders the region from which the meeting's leader runs the room: who waits in
 // the lobby, who is in the team, the co-facilitator and the hand-over.
-func (r boardRenderer) Lobby(lang string, d *board.Directory, waiting []realtime.LobbyEntry) ([]realtime.Fragment, error) {
-	data := controlData{P: r.v.cat.Printer(lang), D: d, Waiting: waiting}
+func (r boardRenderer) Lobby(lang string, phase board.Phase, d *board.Directory, waiting []realtime.LobbyEntry) ([]realtime.Fragment, error) {
+	data := controlData{P: r.v.cat.Printer(lang), D: d, Waiting: waiting, Phase: phase}
 	for _, m := range d.Members {
 		if m.Role.IsStaff() && m.Role != board.RoleCoordinator && m.UserID != "" {
 			data.Staff = append(data.Staff, m)

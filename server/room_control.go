@@ -55,6 +55,16 @@ func (s *Server) lobbyDecision(c echo.Context) error {
 	}
 	admit := c.FormValue("decision") == "admit"
 	ctx := c.Request().Context()
+	if admit {
+		// Nobody is let into a meeting that is still being prepared, or that is over.
+		var phase board.Phase
+		if err := s.hub.View(ctx, a.Dir.Meeting.ID, func(b *board.Board, _ *board.Directory) { phase = b.Phase() }); err != nil {
+			return err
+		}
+		if phase == board.PhaseDraft || phase == board.PhaseClosed {
+			return echo.NewHTTPError(http.StatusConflict)
+		}
+	}
 	ss, err := s.cfg.Store.SessionByHash(ctx, hash, s.cfg.Now())
 	if err != nil || ss.MeetingID != a.Dir.Meeting.ID {
 		return echo.ErrNotFound // gone, or another meeting's
@@ -211,4 +221,19 @@ func (s *Server) consentChanged(ctx context.Context, teamID string) error {
 		s.hub.ConsentChanged(m.ID, covered)
 	}
 	return nil
+}
+
+// lowerHand is POST /b/:meeting/:member/lower-hand: the leader gives the floor to someone
+// in the queue of raised hands, which lowers their hand.
+func (s *Server) lowerHand(c echo.Context) error {
+	a, err := s.leader(c)
+	if err != nil {
+		return err
+	}
+	member := c.FormValue("member")
+	if _, ok := a.Dir.Member(member); !ok {
+		return echo.ErrBadRequest
+	}
+	s.hub.LowerHand(a.Dir.Meeting.ID, member)
+	return s.backToBoard(c, a)
 }

@@ -222,7 +222,7 @@ func (s *Server) auditScreen(ctx context.Context, d board.Display, dir *board.Di
 }
 
 type screenPageData struct {
-	Now, Compass, Goals, Actions template.HTML
+	Status, Now, Compass, Goals, Actions template.HTML
 }
 
 // screenPage is GET /screen/view: the meeting on the room's screen.
@@ -247,6 +247,8 @@ func (s *Server) screenPage(c echo.Context) error {
 	for _, f := range frags {
 		h := template.HTML(f.HTML) // rendered by our own templates
 		switch f.Target {
+		case "meeting-status":
+			pg.Status = h
 		case "screen-now":
 			pg.Now = h
 		case "screen-compass":

@@ -14,13 +14,16 @@ import (
 // else those a change touched.
 func screenRegions(data fragData, ch *board.Change) []region {
 	now := region{"screen-now", "screen-now", data}
+	status := region{"meeting-status", "meeting-status", data}
 	drawing := region{"screen-compass", "screen-compass", data}
 	goals := region{"screen-goals", "screen-goals", data}
 	actions := region{"screen-actions", "screen-actions", data}
 	switch {
 	case ch == nil:
-		return []region{now, drawing, goals, actions}
-	case ch.Meeting != nil, ch.Agenda != nil, ch.Plan != nil:
+		return []region{status, now, drawing, goals, actions}
+	case ch.Meeting != nil:
+		return []region{status, now}
+	case ch.Agenda != nil, ch.Plan != nil:
 		return []region{now}
 	case ch.Compass != nil:
 		// Ratings and the child's shared words; the texts of an area are not on the screen.

@@ -190,6 +190,7 @@ func (s *Server) routes() *echo.Echo {
 	g.POST("/b/:meeting/:member/remove", s.removeMember)
 	g.POST("/b/:meeting/:member/cofacilitator", s.setCofacilitator)
 	g.POST("/b/:meeting/:member/handover", s.handover)
+	g.POST("/b/:meeting/:member/lower-hand", s.lowerHand)
 	g.GET("/b/:meeting/:member/child-mode", s.childModeForm)
 	g.POST("/b/:meeting/:member/child-mode", s.startChildMode)
 	g.GET("/b/:meeting/:member/unlock", s.unlockForm)

@@ -117,7 +117,7 @@ func (b *Board) ApplyWith(dir *Directory, actor Actor, op Op, seq int64, env App
 	}
 	ch := Change{Seq: seq, CID: op.CID, Actor: actor.MemberID, Kind: op.Kind, Entity: op.ref.String()}
 	a := applier{b: b, dir: dir, actor: actor, op: op, seq: seq, ch: &ch, env: env}
-	if err := a.frozenContent(); err != nil {
+	if err := a.phaseAllows(); err != nil {
 		return Change{}, err
 	}
 	var err error
@@ -188,7 +188,7 @@ func textFields(e any) map[string]Text {
 		if v == nil {
 			return nil
 		}
-		return map[string]Text{"title": v.Title, "notes": v.Notes}
+		return map[string]Text{"title": v.Title, "notes": v.Notes, "decisions": v.Decisions, "parked": v.Parked}
 	case *CompassEntry:
 		if v == nil {
 			return nil
@@ -249,48 +249,33 @@ type positionData struct {
 	After *string `json:"after"`
 }
 
-func (a *applier) meeting() error {
-	if a.op.Kind != OpGoto {
-		return invalid("op", "op.invalid.kind")
-	}
-	if err := a.allow(""); err != nil {
-		return err
-	}
-	var d struct {
-		From string `json:"from"`
-		To   string `json:"to"`
-	}
-	if err := decodeData(a.op.Data, &d); err != nil {
-		return err
-	}
-	if d.From != a.b.Meeting.CurrentItem {
-		return &Error{Code: CodeState, Key: "op.state.current_moved"}
-	}
-	if d.To != "" {
-		it, ok := a.b.Agenda[d.To]
-		if !ok || it.Deleted {
-			return &Error{Code: CodeNotFound, Key: "op.not_found"}
-		}
-	}
-	a.ch.Meeting = &MeetingState{CurrentItem: d.To, Rev: a.seq}
-	return nil
-}
-
 func (a *applier) agenda() error {
 	id := a.op.ref.ID
 	cur := a.b.Agenda[id]
 	switch a.op.Kind {
 	case OpCreate:
-		if err := a.checkCreate(cur != nil, countLive(a.b.Agenda), MaxAgendaItems, "op.limit.agenda"); err != nil {
-			return err
-		}
 		var d struct {
 			positionData
 			Title      string `json:"title"`
 			TimeboxMin int    `json:"timebox_min"`
+			Proposed   bool   `json:"proposed"`
 		}
 		if err := decodeData(a.op.Data, &d); err != nil {
 			return err
+		}
+		if d.Proposed {
+			// The family proposes; the coordinator takes it into the agenda (or not).
+			if !Can(a.actor.Role, PermAgendaPropose) {
+				return &Error{Code: CodeForbidden, Key: "op.forbidden"}
+			}
+		} else if err := a.allow(""); err != nil {
+			return err
+		}
+		if cur != nil {
+			return invalid("entity", "op.invalid.exists")
+		}
+		if countLive(a.b.Agenda) >= MaxAgendaItems {
+			return &Error{Code: CodeLimit, Key: "op.limit.agenda", Args: []any{"count", MaxAgendaItems}}
 		}
 		title, err := cleanTitle("title", d.Title)
 		if err != nil {
@@ -304,6 +289,9 @@ func (a *applier) agenda() error {
 			return err
 		}
 		a.ch.Agenda = &AgendaItem{ID: id, Pos: pos, Title: Text{title, a.seq}, TimeboxMin: d.TimeboxMin, Status: AgendaOpen, Rev: a.seq}
+		if d.Proposed {
+			a.ch.Agenda.Proposed, a.ch.Agenda.ProposedBy = true, a.actor.MemberID
+		}
 		return nil
 	}
 	if cur == nil || cur.Deleted {
@@ -325,6 +313,24 @@ func (a *applier) agenda() error {
 			return a.setText(d, &next.Title, MaxTitleLen, true)
 		case "notes":
 			return a.setText(d, &next.Notes, MaxTextLen, false)
+		case "decisions":
+			return a.setText(d, &next.Decisions, MaxTextLen, false)
+		case "parked":
+			return a.setText(d, &next.Parked, MaxTextLen, false)
+		case "proposed":
+			// Taking a proposal into the agenda (it goes last); an agenda item cannot
+			// become a proposal again.
+			var v bool
+			if json.Unmarshal(d.Value, &v) != nil || v {
+				return invalid(d.Field, "op.invalid.value")
+			}
+			if next.Proposed {
+				pos, err := placeAfter(a.b.AgendaList(), next.ID, nil)
+				if err != nil {
+					return err
+				}
+				next.Proposed, next.Pos = false, pos
+			}
 		case "timebox_min":
 			var n int
 			if json.Unmarshal(d.Value, &n) != nil {

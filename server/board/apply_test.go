@@ -46,6 +46,7 @@ func seeded(t testing.TB) (*Board, *Directory, map[Role]Actor) {
 		`{"cid":"s3","op":"create","entity":"goal/g1","data":{"area":"trygghet","term":"long","text":"Trygg i skolan"}}`,
 		`{"cid":"s4","op":"create","entity":"action/x1","data":{"what":"Rastvärd","responsible":"org:skola"}}`,
 		`{"cid":"s5","op":"goto","entity":"meeting","data":{"from":"","to":"a1"}}`,
+		`{"cid":"s6","op":"phase","entity":"meeting","data":{"from":"draft","to":"live"}}`,
 	)
 	return b, dir, actors
 }
@@ -124,6 +125,12 @@ func TestEveryRoleEveryOp(t *testing.T) {
 		{"plan reason", `{"op":"set","entity":"plan","base":0,"data":{"field":"reason","value":"Frånvaro"}}`, []Role{RoleCoordinator, RoleChildContact}},
 		{"plan follow-up", `{"op":"set","entity":"plan","data":{"field":"follow_up","value":"2027-02-01"}}`, []Role{RoleCoordinator, RoleChildContact}},
 		{"plan freeze", `{"op":"freeze","entity":"plan","data":{"version":1}}`, []Role{RoleCoordinator}},
+		{"agenda propose", `{"op":"create","entity":"agenda/p1","data":{"title":"Läxorna","proposed":true}}`, all},
+		{"agenda decisions", `{"op":"set","entity":"agenda/a1","base":0,"data":{"field":"decisions","value":"Rastvärd från måndag"}}`, staff},
+		{"agenda parked", `{"op":"set","entity":"agenda/a1","base":0,"data":{"field":"parked","value":"Skolskjuts"}}`, staff},
+		{"meeting close", `{"op":"phase","entity":"meeting","data":{"from":"live","to":"closed"}}`, []Role{RoleCoordinator}},
+		{"timer start", `{"op":"timer","entity":"meeting","data":{"action":"start","item":"a1"}}`, []Role{RoleCoordinator}},
+		{"round start", `{"op":"round","entity":"meeting","data":{"action":"start"}}`, []Role{RoleCoordinator}},
 		// Frozen ("#frozen"): the board is at version 1, being signed; %h is its hash.
 		{"plan sign#frozen", `{"op":"sign","entity":"plan","data":{"version":1,"sha256":"%h"}}`, all},
 		{"plan record in-room approval#frozen", `{"op":"sign","entity":"plan","data":{"version":1,"sha256":"%h","member":"g2"}}`, []Role{RoleCoordinator}},
@@ -354,7 +361,7 @@ func TestMergeThroughApply(t *testing.T) {
 		cp := *x
 		fresh.Compass[id] = &cp
 	}
-	fresh.Seq = b.Seq
+	fresh.Seq, fresh.Meeting = b.Seq, b.Meeting
 	if _, err := fresh.Apply(dir, g, decode(t, `{"cid":"w6","op":"set","entity":"compass/omsorg","base":1,"data":{"field":"worries","value":"Något helt annat"}}`), fresh.Seq+1); code(err) != CodeConflict {
 		t.Errorf("edit from an unknown old revision: err %v, want conflict", err)
 	}

@@ -23,10 +23,13 @@ const (
 	OpFreeze Kind = "freeze" // plan command: freeze the board into the plan's next version
 	OpSign   Kind = "sign"   // plan command: sign the version being signed (or record an approval)
 	OpReopen Kind = "reopen" // plan command: make the board editable again for the next version
+	OpPhase  Kind = "phase"  // meeting command: open, start or close the meeting
+	OpTimer  Kind = "timer"  // meeting command: start, pause, resume, extend or stop an item's timer
+	OpRound  Kind = "round"  // meeting command: start a round, mark who has spoken, end it
 )
 
 // Kinds lists every op kind.
-var Kinds = []Kind{OpCreate, OpSet, OpMove, OpDelete, OpRate, OpGoto, OpShare, OpFreeze, OpSign, OpReopen}
+var Kinds = []Kind{OpCreate, OpSet, OpMove, OpDelete, OpRate, OpGoto, OpShare, OpFreeze, OpSign, OpReopen, OpPhase, OpTimer, OpRound}
 
 // EntityKind is the type part of an entity reference.
 type EntityKind string

@@ -12,8 +12,9 @@ type Perm string
 
 const (
 	PermAgendaStructure Perm = "agenda.structure" // add, delete, move, rename, time box, status
-	PermAgendaNotes     Perm = "agenda.notes"     // write the notes of an agenda item
-	PermMeetingControl  Perm = "meeting.control"  // move the meeting to another agenda item
+	PermAgendaNotes     Perm = "agenda.notes"     // write the notes, decisions and parking lot of an agenda item
+	PermAgendaPropose   Perm = "agenda.propose"   // propose an item for the agenda
+	PermMeetingControl  Perm = "meeting.control"  // run the meeting: phase, current item, timers, rounds
 	PermCompassWrite    Perm = "compass.write"    // det som fungerar, det som oroar
 	PermChildVoice      Perm = "compass.child_voice"
 	PermGuardiansView   Perm = "compass.guardians_view"
@@ -30,7 +31,7 @@ const (
 
 // Perms lists every permission in the order the matrix document shows them.
 var Perms = []Perm{
-	PermAgendaStructure, PermAgendaNotes, PermMeetingControl,
+	PermAgendaStructure, PermAgendaNotes, PermAgendaPropose, PermMeetingControl,
 	PermCompassWrite, PermChildVoice, PermGuardiansView, PermRate, PermChildAnswer,
 	PermGoalWrite, PermGoalDelete, PermActionWrite, PermActionDelete,
 	PermPlanWrite, PermPlanFreeze, PermPlanSign,
@@ -43,6 +44,7 @@ var Perms = []Perm{
 var Matrix = map[Perm][]Role{
 	PermAgendaStructure: {RoleCoordinator, RoleChildContact},
 	PermAgendaNotes:     {RoleCoordinator, RoleChildContact, RoleProfessional},
+	PermAgendaPropose:   {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild, RoleNetwork},
 	PermMeetingControl:  {RoleCoordinator},
 	PermCompassWrite:    {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian},
 	PermChildVoice:      {RoleCoordinator, RoleChildContact, RoleProfessional, RoleGuardian, RoleChild},
@@ -86,7 +88,8 @@ func OwnPerspective(a Actor) string {
 func permFor(kind Kind, ref Ref, field string) (Perm, bool) {
 	switch ref.Kind {
 	case EntityMeeting:
-		if kind == OpGoto {
+		switch kind {
+		case OpGoto, OpPhase, OpTimer, OpRound:
 			return PermMeetingControl, true
 		}
 	case EntityAgenda:
@@ -94,7 +97,8 @@ func permFor(kind Kind, ref Ref, field string) (Perm, bool) {
 		case OpCreate, OpMove, OpDelete:
 			return PermAgendaStructure, true
 		case OpSet:
-			if field == "notes" {
+			switch field {
+			case "notes", "decisions", "parked":
 				return PermAgendaNotes, true
 			}
 			return PermAgendaStructure, true

@@ -198,23 +198,6 @@ func NormalVerificationCode(s string) (string, error) {
 	return codeString(digits), nil
 }
 
-// frozenContent refuses an op that would change the plan's content while a version is
-// frozen. Meeting commands (the current item) and the plan's own commands go on.
-func (a *applier) frozenContent() error {
-	if !a.b.Plan.Frozen() {
-		return nil
-	}
-	switch a.op.ref.Kind {
-	case EntityMeeting:
-		return nil
-	case EntityPlan:
-		if a.op.Kind != OpSet {
-			return nil
-		}
-	}
-	return &Error{Code: CodeState, Key: "op.state.plan_frozen"}
-}
-
 // planData is the data of freeze, sign and reopen.
 type planData struct {
 	Version int    `json:"version"`

@@ -40,8 +40,16 @@ type AgendaItem struct {
 	Notes      Text         `json:"notes"` // Markdown
 	TimeboxMin int          `json:"timebox_min"`
 	Status     AgendaStatus `json:"status"`
-	Deleted    bool         `json:"deleted,omitempty"`
-	Rev        int64        `json:"rev"`
+	// Decisions and Parked are captured on the item: what was decided, and what was put
+	// aside for later (the parking lot). Both go into the minutes.
+	Decisions Text `json:"decisions"`
+	Parked    Text `json:"parked"`
+	// Proposed marks an item the family proposed ("det här vill vi prata om") and the
+	// coordinator has not taken into the agenda yet; ProposedBy is the member.
+	Proposed   bool   `json:"proposed,omitempty"`
+	ProposedBy string `json:"proposed_by,omitempty"`
+	Deleted    bool   `json:"deleted,omitempty"`
+	Rev        int64  `json:"rev"`
 }
 
 // Rating is one perspective's answer on the face scale for one area. "1" (very bad) to "5"
@@ -209,8 +217,25 @@ type Action struct {
 // MeetingState is the live state of the meeting itself, changed only by commands that are
 // checked against the current state.
 type MeetingState struct {
+	// Phase is the stored phase ("" is a draft); see Board.Phase for the effective one.
+	Phase       Phase  `json:"phase,omitempty"`
 	CurrentItem string `json:"current_item,omitempty"`
-	Rev         int64  `json:"rev"`
+	// StartedAt and EndedAt (Unix milliseconds) run the meeting clock: set when the
+	// meeting goes live and when it closes.
+	StartedAt int64  `json:"started_at,omitempty"`
+	EndedAt   int64  `json:"ended_at,omitempty"`
+	Timer     *Timer `json:"timer,omitempty"`
+	Round     *Round `json:"round,omitempty"`
+	Rev       int64  `json:"rev"`
+}
+
+// PlannedMinutes is the meeting's planned length: the time boxes of its agenda.
+func (b *Board) PlannedMinutes() int {
+	n := 0
+	for _, it := range b.AgendaList() {
+		n += it.TimeboxMin
+	}
+	return n
 }
 
 // Board is the whole co-edited state of one meeting at Seq. It belongs to one goroutine
@@ -255,8 +280,15 @@ func NewBoard(meetingID, epoch string) *Board {
 	return b
 }
 
-// AgendaList returns the live agenda items in order.
-func (b *Board) AgendaList() []*AgendaItem { return liveInOrder(b.Agenda, nil) }
+// AgendaList returns the live agenda items in order (not the proposals).
+func (b *Board) AgendaList() []*AgendaItem {
+	return liveInOrder(b.Agenda, func(it *AgendaItem) bool { return !it.Proposed })
+}
+
+// Proposals returns the items proposed and not yet taken into the agenda, in order.
+func (b *Board) Proposals() []*AgendaItem {
+	return liveInOrder(b.Agenda, func(it *AgendaItem) bool { return it.Proposed })
+}
 
 // GoalsFor returns the live goals of one area, long-term first, each group in order.
 func (b *Board) GoalsFor(a Area) []*Goal {

@@ -66,6 +66,8 @@ var content = []struct {
 	by string
 	op string
 }{
+	// The demo meeting is under way, so that everyone who follows a link can take part.
+	{"demo-coord", `{"op":"phase","entity":"meeting","data":{"from":"draft","to":"live"}}`},
 	{"demo-coord", `{"op":"create","entity":"agenda/inledning","data":{"title":"Inledning","timebox_min":10}}`},
 	{"demo-coord", `{"op":"create","entity":"agenda/situation","data":{"title":"Aktuell situation","timebox_min":20}}`},
 	{"demo-coord", `{"op":"create","entity":"agenda/behov","data":{"title":"Behov","timebox_min":30}}`},

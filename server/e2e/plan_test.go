@@ -130,8 +130,8 @@ func (p *person) openPlanFromBoard() {
 }
 
 // approve approves the plan on the plan page with a real click, with a disagreement when
-// one is given (typed into the textarea behind the <details>), and waits for the board the
-// page returns to.
+// one is given (typed into the textarea behind the <details>), waits for the plan page to
+// confirm it, and goes back to the board by the confirmation's link.
 func (p *person) approve(disagreement string) {
 	p.t.Helper()
 	p.waitJS("the approval button", `!!document.querySelector(`+jsString(approveButton)+`)`)
@@ -143,7 +143,15 @@ func (p *person) approve(disagreement string) {
 		p.typeInto("disagreement", disagreement)
 		p.do(chromedp.Click(chromedp.CSS(disagreeButton)))
 	}
+	p.waitSignedConfirmation()
+	p.do(chromedp.Click(chromedp.CSS(`#signed a`)))
 	p.waitBoard()
+}
+
+// waitSignedConfirmation waits for the plan page that confirms one's approval.
+func (p *person) waitSignedConfirmation() {
+	p.t.Helper()
+	p.waitAcrossNavigation("the plan page confirming the approval", `location.pathname.endsWith("/plan") && !!document.getElementById("signed")`)
 }
 
 // progressText is the plan region's live progress ("3 av 6 har godkänt.").
@@ -585,7 +593,16 @@ func TestPlanKeyboardApproval(t *testing.T) {
 	}
 	g.do(chromedp.KeyEvent(kb.Enter))
 
-	// The approval is made: the guardian is back on the board, listed as approved.
+	// The page she lands on after approving says that she approved.
+	g.waitSignedConfirmation()
+	youSigned := isolates.Replace(g.tr("plan.you_signed", "date", "{date}")) // "Du godkände planen {date}."
+	said, _, _ := strings.Cut(youSigned, " {date}")                          // "Du godkände planen"
+	if !eval[bool](g, `document.getElementById("main").textContent.includes(`+jsString(said)+`)`) {
+		t.Errorf("after approving with Enter the guardian lands on %s, which does not say %q", eval[string](g, `location.pathname + location.hash`), said)
+	}
+
+	// The approval is made: on the board she is listed as approved.
+	g.open(g.boardPath())
 	g.waitBoard()
 	name := s.memberName(g.member)
 	g.waitJS(name+" shown as having approved on the board", `[...document.querySelectorAll("#plan .signoff-list li.is-signed bdi")].some(b => b.textContent === `+jsString(name)+`)`)
@@ -598,13 +615,7 @@ func TestPlanKeyboardApproval(t *testing.T) {
 		t.Errorf("stored approval of %s: %+v (found %v)", g.member, sig, ok)
 	}
 
-	// The page she lands on after approving says that she approved.
-	youSigned := isolates.Replace(g.tr("plan.you_signed", "date", "{date}")) // "Du godkände planen {date}."
-	said, _, _ := strings.Cut(youSigned, " {date}")                          // "Du godkände planen"
-	if !eval[bool](g, `document.getElementById("main").textContent.includes(`+jsString(said)+`)`) {
-		t.Errorf("after approving with Enter the guardian lands on %s, which does not say %q: nothing on it tells her that her approval was registered but her row among everyone's in the sign-off list", eval[string](g, `location.pathname + location.hash`), said)
-	}
-	// Her plan page says so.
+	// Her plan page says so, also later.
 	g.open(g.boardPath() + "plan")
 	g.waitPlanPage()
 	if got := eval[string](g, `document.querySelector("main .sign-done")?.textContent || ""`); !withDate(got, youSigned) {

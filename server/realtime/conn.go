@@ -29,6 +29,7 @@ type conn struct {
 	// Owned by the room goroutine.
 	editing string
 	hand    bool
+	handAt  int64 // when the hand went up (Unix ms), for the queue's order
 
 	// Owned by the reader: a token bucket limiting ops per connection (not per address:
 	// a whole school or municipality may share one address).
@@ -162,7 +163,6 @@ func (c *conn) allowOp() bool {
 func (c *conn) writer(ctx context.Context) {
 	hb := time.NewTicker(c.hub.opt.Heartbeat)
 	defer hb.Stop()
-	heartbeat := mustJSON(heartbeatMsg{T: "hb"})
 	for {
 		select {
 		case msg := <-c.send:
@@ -170,7 +170,8 @@ func (c *conn) writer(ctx context.Context) {
 				return
 			}
 		case <-hb.C:
-			if !c.write(ctx, heartbeat) {
+			// The server's clock rides along, so that timers count down alike on every device.
+			if !c.write(ctx, mustJSON(heartbeatMsg{T: "hb", Now: c.hub.opt.Now().UnixMilli()})) {
 				return
 			}
 			go c.ping(ctx)

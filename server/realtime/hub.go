@@ -118,10 +118,11 @@ type Renderer interface {
 	// Change renders the regions a change touched and a short announcement of it for the
 	// live region ("" for none).
 	Change(v Variant, b *board.Board, dir *board.Directory, ch *board.Change) ([]Fragment, string, error)
-	// Presence renders the participants region.
-	Presence(lang string, dir *board.Directory, people []PresenceEntry) ([]Fragment, error)
+	// Presence renders the participants region, with the raised hands in the order they
+	// went up; lead says whether the viewer leads the meeting (and works the queue).
+	Presence(lang string, lead bool, dir *board.Directory, people []PresenceEntry) ([]Fragment, error)
 	// Lobby renders the lobby region that the meeting's leader sees.
-	Lobby(lang string, dir *board.Directory, waiting []LobbyEntry) ([]Fragment, error)
+	Lobby(lang string, phase board.Phase, dir *board.Directory, waiting []LobbyEntry) ([]Fragment, error)
 	// Message looks up a catalog message (for refusals) in lang.
 	Message(lang, key string, args ...any) string
 }
@@ -374,6 +375,12 @@ func (h *Hub) CloseWhere(match func(Participant) bool, code websocket.StatusCode
 // closed them). It returns at once.
 func (h *Hub) CloseScreens(meetingID string) {
 	h.toRoom(meetingID, request{kind: reqKick, match: func(p Participant) bool { return p.Screen != "" }, code: CloseForbidden})
+}
+
+// LowerHand lowers a member's raised hand on all their devices: the leader gave them the
+// floor. It returns at once.
+func (h *Hub) LowerHand(meetingID, memberID string) {
+	h.toRoom(meetingID, request{kind: reqLowerHand, memberID: memberID})
 }
 
 // Admitted tells the lobby connections of one waiting session that they were let in (or

@@ -63,6 +63,8 @@ type welcomeMsg struct {
 	Role    string `json:"role"`
 	// Resume says what follows: "current" (nothing missed), "events" or "snapshot".
 	Resume string `json:"resume"`
+	// Now is the server's clock (Unix milliseconds): timers end at server times.
+	Now int64 `json:"now"`
 }
 
 type snapshotMsg struct {
@@ -113,6 +115,7 @@ type PresenceEntry struct {
 	Role    string `json:"role"`
 	Editing string `json:"editing,omitempty"` // "agenda/a1#notes"
 	Hand    bool   `json:"hand,omitempty"`
+	HandAt  int64  `json:"hand_at,omitempty"` // when the hand went up (Unix ms): the queue's order
 }
 
 type presenceMsg struct {
@@ -122,7 +125,8 @@ type presenceMsg struct {
 }
 
 type heartbeatMsg struct {
-	T string `json:"t"` // "hb"
+	T   string `json:"t"`   // "hb"
+	Now int64  `json:"now"` // the server's clock, Unix milliseconds
 }
 
 // lobbyMsg is all a person waiting in the lobby ever receives (besides heartbeats).

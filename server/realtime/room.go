@@ -60,6 +60,7 @@ const (
 	reqReload
 	reqLeads
 	reqView
+	reqLowerHand
 )
 
 type request struct {
@@ -279,6 +280,9 @@ func (r *Room) handle(req request) {
 			c.editing = *req.editing
 		}
 		if req.hand != nil {
+			if *req.hand && !c.hand {
+				c.handAt = r.hub.opt.Now().UnixMilli()
+			}
 			c.hand = *req.hand
 		}
 		r.broadcastPresence()
@@ -287,7 +291,7 @@ func (r *Room) handle(req request) {
 		frags, err := r.hub.render.Board(req.participant.variantAs(role), r.b, r.dir)
 		if err == nil && role == board.RoleCoordinator {
 			var lobby []Fragment
-			lobby, err = r.hub.render.Lobby(req.participant.Lang, r.dir, r.waiting())
+			lobby, err = r.hub.render.Lobby(req.participant.Lang, r.b.Phase(), r.dir, r.waiting())
 			frags = append(frags, lobby...)
 		}
 		req.render <- renderResult{frags: frags, seq: r.b.Seq, epoch: r.b.Epoch, err: err}
@@ -324,6 +328,13 @@ func (r *Room) handle(req request) {
 	case reqView:
 		req.view(r.b, r.dir)
 		close(req.done)
+	case reqLowerHand:
+		for c := range r.conns {
+			if c.p.Member.ID == req.memberID {
+				c.hand = false
+			}
+		}
+		r.broadcastPresence()
 	}
 }
 
@@ -471,7 +482,7 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 			resume = "events"
 		}
 	}
-	c.enqueue(mustJSON(welcomeMsg{T: "welcome", Meeting: r.id, Epoch: r.b.Epoch, Seq: r.b.Seq, Member: c.p.Member.ID, Role: string(c.p.Member.Role), Resume: resume}))
+	c.enqueue(mustJSON(welcomeMsg{T: "welcome", Meeting: r.id, Epoch: r.b.Epoch, Seq: r.b.Seq, Member: c.p.Member.ID, Role: string(c.p.Member.Role), Resume: resume, Now: r.hub.opt.Now().UnixMilli()}))
 	switch resume {
 	case "snapshot":
 		frags, err := r.hub.render.Board(c.variant, r.b, r.dir)
@@ -523,7 +534,7 @@ func (r *Room) waiting() []LobbyEntry {
 }
 
 func (r *Room) sendLobby(c *conn) {
-	frags, err := r.hub.render.Lobby(c.p.Lang, r.dir, r.waiting())
+	frags, err := r.hub.render.Lobby(c.p.Lang, r.b.Phase(), r.dir, r.waiting())
 	if err != nil {
 		r.hub.log.Error("render lobby", "meeting", r.id, "err", err)
 		return
@@ -664,6 +675,9 @@ func (r *Room) applyOp(req request) {
 	r.remember(ch)
 	respond(Result{Seq: ch.Seq})
 	r.broadcast(&ch)
+	if ch.Kind == board.OpPhase {
+		r.broadcastLobby() // who can be let in depends on the phase
+	}
 }
 
 func (r *Room) remember(ch board.Change) {
@@ -735,6 +749,9 @@ func (r *Room) broadcastPresence() {
 		if c.editing != "" {
 			e.Editing = c.editing
 		}
+		if c.hand && (!e.Hand || c.handAt < e.HandAt) {
+			e.HandAt = c.handAt // the first of the person's devices to raise it
+		}
 		e.Hand = e.Hand || c.hand
 	}
 	people := make([]PresenceEntry, 0, len(byMember))
@@ -742,19 +759,24 @@ func (r *Room) broadcastPresence() {
 		people = append(people, *e)
 	}
 	sort.Slice(people, func(i, j int) bool { return people[i].Member < people[j].Member })
-	cache := map[string][]byte{}
+	type variant struct {
+		lang string
+		lead bool
+	}
+	cache := map[variant][]byte{}
 	for c := range r.conns {
 		if c.p.Screen != "" {
 			continue // the shared screen does not show who is connected
 		}
-		msg, ok := cache[c.p.Lang]
+		v := variant{c.p.Lang, c.variant.Role == board.RoleCoordinator}
+		msg, ok := cache[v]
 		if !ok {
-			frags, err := r.hub.render.Presence(c.p.Lang, r.dir, people)
+			frags, err := r.hub.render.Presence(v.lang, v.lead, r.dir, people)
 			if err != nil {
 				r.hub.log.Error("render presence", "meeting", r.id, "err", err)
 			}
 			msg = mustJSON(presenceMsg{T: "presence", People: people, HTML: frags})
-			cache[c.p.Lang] = msg
+			cache[v] = msg
 		}
 		c.enqueue(msg)
 	}

@@ -236,20 +236,22 @@ func testCommitAndLoad(t *testing.T, s board.Store) {
 		`{"cid":"c7","op":"delete","entity":"agenda/a2"}`,
 		`{"cid":"c8","op":"set","entity":"compass/trygghet","base":0,"data":{"field":"worries","value":"Rädd på rasterna"}}`,
 	)
+	// The family writes once the meeting is open.
+	applyAll(t, s, b, dir, coord, `{"cid":"c9","op":"phase","entity":"meeting","data":{"from":"draft","to":"open"}}`)
 	applyAll(t, s, b, dir, guardian,
-		`{"cid":"c9","op":"rate","entity":"compass/trygghet","data":{"perspective":"guardian:guard1","value":"2"}}`,
+		`{"cid":"c10","op":"rate","entity":"compass/trygghet","data":{"perspective":"guardian:guard1","value":"2"}}`,
 	)
 	loaded, err := s.LoadBoard(ctx, f.Meeting.ID)
 	must(t, err)
-	if loaded.Seq != 9 {
-		t.Errorf("loaded seq = %d, want 9", loaded.Seq)
+	if loaded.Seq != 10 {
+		t.Errorf("loaded seq = %d, want 10", loaded.Seq)
 	}
 	want, _ := json.Marshal(boardView(b))
 	got, _ := json.Marshal(boardView(loaded))
 	if string(want) != string(got) {
 		t.Errorf("loaded board differs from the applied one:\n got %s\nwant %s", got, want)
 	}
-	if loaded.Meeting.CurrentItem != "a1" || !loaded.Agenda["a2"].Deleted || loaded.Compass["trygghet"].Ratings["guardian:guard1"] != "2" {
+	if loaded.Meeting.CurrentItem != "a1" || loaded.Phase() != board.PhaseOpen || !loaded.Agenda["a2"].Deleted || loaded.Compass["trygghet"].Ratings["guardian:guard1"] != "2" {
 		t.Errorf("loaded board lost state: %+v", boardView(loaded))
 	}
 }

@@ -36,6 +36,7 @@ func planOp(t *testing.T, s board.Store, f Fixture, actor board.Member, raw stri
 func testPlanVersions(t *testing.T, s board.Store) {
 	f := Seed(t, s, "1")
 	at := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	planOp(t, s, f, f.Coord, `{"cid":"live","op":"phase","entity":"meeting","data":{"from":"draft","to":"live"}}`, at)
 	frozen := planOp(t, s, f, f.Coord, `{"cid":"f1","op":"freeze","entity":"plan","data":{"version":1}}`, at)
 	v := frozen.PlanVersion
 
@@ -101,6 +102,7 @@ func testPlanPDFs(t *testing.T, s board.Store) {
 	if _, err := s.SavePlanPDF(ctx, f.Meeting.ID, 1, []byte("%PDF-1"), at); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("a PDF of a version that does not exist: err = %v, want ErrNotFound", err)
 	}
+	planOp(t, s, f, f.Coord, `{"cid":"live","op":"phase","entity":"meeting","data":{"from":"draft","to":"live"}}`, at)
 	planOp(t, s, f, f.Coord, `{"cid":"f1","op":"freeze","entity":"plan","data":{"version":1}}`, at)
 	if _, err := s.PlanPDF(ctx, f.Meeting.ID, 1); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("no PDF kept yet: err = %v, want ErrNotFound", err)

@@ -162,8 +162,10 @@ setInterval(() => {
 // Messages from the server
 
 function receive(m) {
+  if (m.t === "hb") clockFrom(m.now);
   switch (m.t) {
     case "welcome":
+      clockFrom(m.now);
       attempt = 0;
       failures = 0;
       if (everOnline) announce(msg.msgReconnected);
@@ -212,6 +214,7 @@ function receive(m) {
 
 /** Merge server-rendered fragments into the page without disturbing anyone's typing. */
 function morphAll(frags) {
+  const current = currentItem();
   for (const f of frags || []) {
     const el = document.getElementById(f.target);
     if (!el) continue;
@@ -221,6 +224,8 @@ function morphAll(frags) {
       callbacks: { beforeNodeMorphed, beforeNodeRemoved },
     });
   }
+  tick();
+  if (currentItem() !== current) followCurrent();
 }
 
 function isTextControl(node) {
@@ -739,5 +744,99 @@ window.addEventListener("beforeunload", (e) => {
   if (pending.size > 0) e.preventDefault();
 });
 
+// ---------------------------------------------------------------------------------------
+// The meeting's clock and the item's timer, counted down on every device from the
+// server's clock, so that everyone sees the same time left. Screen readers hear the timer
+// only at thresholds (five minutes, one minute, time's up), never every second.
+
+let serverOffset = 0; // server clock minus this device's clock, in ms
+function clockFrom(now) {
+  if (typeof now === "number" && now > 0) serverOffset = now - Date.now();
+}
+function serverNow() { return Date.now() + serverOffset; }
+
+function formatLeft(ms) {
+  const sign = ms < 0 ? "−" : "";
+  const s = Math.round(Math.abs(ms) / 1000);
+  return sign + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+}
+
+let lastThreshold = null; // "item:threshold" last announced
+function tick() {
+  const st = document.getElementById("meeting-status");
+  if (!st) return;
+  const d = st.dataset;
+  const clock = st.querySelector("[data-clock]");
+  if (clock && d.started && d.started !== "0") {
+    const end = d.ended && d.ended !== "0" ? Number(d.ended) : serverNow();
+    const minutes = Math.max(0, Math.floor((end - Number(d.started)) / 60000));
+    clock.textContent = d.msgClock.replace("{minutes}", String(minutes)).replace("{planned}", d.planned);
+  }
+  const timer = st.querySelector("[data-timer]");
+  if (!timer || !d.timerItem) return;
+  const left = d.timerRunning === "true" ? Number(d.timerEnds) - serverNow() : Number(d.timerLeft);
+  const text = formatLeft(left);
+  if (timer.textContent !== text) timer.textContent = text;
+  timer.classList.toggle("is-over", left < 0);
+  if (d.timerRunning !== "true") return;
+  const threshold = left <= 0 ? "over" : left <= 60000 ? "one" : left <= 300000 ? "five" : "";
+  const key = d.timerItem + ":" + d.timerEnds + ":" + threshold;
+  if (threshold && key !== lastThreshold) {
+    // Said once per threshold and timer; not when the page opens already past it.
+    if (lastThreshold !== null && lastThreshold.startsWith(d.timerItem + ":" + d.timerEnds)) {
+      announce(threshold === "over" ? d.msgOver : threshold === "one" ? d.msgOne : d.msgFive);
+    }
+  }
+  lastThreshold = key;
+}
+setInterval(tick, 1000);
+
+// ---------------------------------------------------------------------------------------
+// Following the meeting: when the current agenda item changes, everyone's view goes to it,
+// unless they are writing; whoever is away from it gets a way back.
+
+const backLink = document.getElementById("back-to-current");
+function currentItem() {
+  const st = document.getElementById("meeting-status");
+  return st ? st.dataset.current || "" : "";
+}
+function currentEl() {
+  const id = currentItem();
+  return id ? document.getElementById("ag-" + id) : null;
+}
+function followCurrent() {
+  const el = currentEl();
+  if (!el) return;
+  const active = document.activeElement;
+  const writing = active && active.matches && active.matches("input, textarea, select");
+  if (!writing) el.scrollIntoView({ block: "start", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  updateBackLink();
+}
+function updateBackLink() {
+  if (!backLink) return;
+  const el = currentEl();
+  let away = false;
+  if (el) {
+    const r = el.getBoundingClientRect();
+    away = r.bottom < 0 || r.top > innerHeight;
+  }
+  backLink.parentElement.hidden = !away;
+  if (el) backLink.href = "#" + el.id;
+}
+if (backLink) {
+  window.addEventListener("scroll", updateBackLink, { passive: true });
+  backLink.addEventListener("click", (e) => {
+    const el = currentEl();
+    if (!el) return;
+    e.preventDefault();
+    el.scrollIntoView({ block: "start" });
+    if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+    el.focus({ preventScroll: true });
+    updateBackLink();
+  });
+  updateBackLink();
+}
+
 restoreDrafts();
+tick();
 connect();
