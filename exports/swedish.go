@@ -288,3 +288,17 @@ func signerRole(doc board.PlanDoc, s board.Signature) string {
 	}
 	return roleLabel(s.Role, "")
 }
+
+// The minutes (protokoll).
+const (
+	txtMinutesTitle     = "Protokoll: %s"
+	txtMinutesDate      = "Datum"
+	txtMinutesChild     = "Barnet"
+	txtMinutesPeople    = "Barnteamet"
+	txtMinutesEmpty     = "Dagordningen är tom."
+	txtMinutesStatus    = "Status"
+	txtMinutesNotes     = "Anteckningar"
+	txtMinutesDecisions = "Beslut"
+	txtMinutesParked    = "Parkerat"
+	txtMinutesProposals = "Förslag som inte togs upp"
+)

@@ -41,6 +41,20 @@ func childRegions(data fragData, ch *board.Change) []region {
 	if ch == nil || ch.Plan != nil {
 		out = append(out, region{"child-sign", "child-sign", data})
 	}
+	if ch == nil || ch.Agenda != nil || ch.Kind == board.OpPhase {
+		out = append(out, region{"child-propose", "child-propose", data})
+	}
+	return out
+}
+
+// ChildProposals are the agenda items the child proposed, taken in or not.
+func (d fragData) ChildProposals() []*board.AgendaItem {
+	var out []*board.AgendaItem
+	for _, it := range append(d.B.AgendaList(), d.B.Proposals()...) {
+		if m, ok := d.D.Member(it.ProposedBy); ok && m.Role == board.RoleChild {
+			out = append(out, it)
+		}
+	}
 	return out
 }
 

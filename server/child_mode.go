@@ -50,6 +50,7 @@ type childPage struct {
 	Steps         []childStep
 	Wheel, Check  template.HTML
 	Plan, Sign    template.HTML
+	Propose       template.HTML
 	FirstQuestion string
 	LastQuestion  string
 	Coordinator   string
@@ -78,6 +79,7 @@ func (s *Server) renderChild(c echo.Context, a *roomAccess, code int, data pageD
 	pg.FirstQuestion = "#q-" + string(board.Areas[0])
 	pg.LastQuestion = "#q-" + string(board.Areas[n-1])
 	pg.Wheel, pg.Check, pg.Plan, pg.Sign = byTarget["child-wheel"], byTarget["child-check"], byTarget["child-plan"], byTarget["child-sign"]
+	pg.Propose = byTarget["child-propose"]
 	for _, m := range a.Dir.Members {
 		if m.Role == board.RoleCoordinator {
 			pg.Coordinator = m.Name

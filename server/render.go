@@ -564,7 +564,7 @@ func (d presenceData) Queue() []realtime.PresenceEntry {
 			q = append(q, p)
 		}
 	}
-	sort.SliceStable(q, func(i, j int) bool { return q[i].HandAt < q[j].HandAt })
+	sort.SliceStable(q, func(i, j int) bool { return q[i].HandOrder < q[j].HandOrder })
 	return q
 }
 

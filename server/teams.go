@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/i18n"
 	"github.com/barnteam/barnteam/server/realtime"
 	"github.com/barnteam/barnteam/server/secret"
 )
@@ -70,6 +73,8 @@ func (s *Server) teamRoutes(g *echo.Group) {
 	g.POST("/teams/:team/meetings/:meeting/links/:member/revoke", s.meetingRevokeLink, s.requireUser)
 	g.GET("/teams/:team/audit.csv", s.teamAuditCSV, s.requireUser)
 	g.POST("/teams/:team/faces", s.teamSetFaces, s.requireUser)
+	g.POST("/teams/:team/meetings/:meeting/follow-up", s.teamFollowUp, s.requireUser)
+	g.GET("/teams/:team/meetings/:meeting/meeting.ics", s.teamMeetingICS, s.requireUser)
 }
 
 // teamCtx is a team as one signed-in member sees it.
@@ -254,6 +259,32 @@ type teamSummary struct {
 
 type teamsListPage struct {
 	Teams []teamSummary
+	// The coordinator's overview, across the teams they coordinate.
+	Upcoming  []overviewMeeting
+	FollowUps []overviewFollowUp
+	Overdue   []overviewAction
+	Today     string
+}
+
+type overviewMeeting struct {
+	Child   string
+	Meeting meetingView
+}
+
+type overviewFollowUp struct {
+	Child   string
+	Of      string // the meeting whose plan asks for it
+	Date    string
+	Late    bool
+	TeamURL string
+}
+
+type overviewAction struct {
+	Child    string
+	What     string
+	Due      string
+	Status   board.ActionStatus
+	BoardURL string
 }
 
 type meetingView struct {
@@ -262,13 +293,23 @@ type meetingView struct {
 	Date       string // Stockholm date, for <time datetime>
 	BoardURL   string // the user's own board for the meeting
 	InvitesURL string
+	ICSURL     string
 	Past       bool
+
+	// The meeting's plan versions (the team's timeline), the follow-up its agreed plan
+	// asks for, and whether it may be booked now (no follow-up meeting of it yet).
+	Versions     []board.PlanVersion
+	FollowUpDate string
+	CanFollowUp  bool
+	FollowUpURL  string
+	FollowUpOf   string // the title of the meeting this one follows up
 }
 
 func (s *Server) meetingView(t board.Team, m board.Meeting, me board.Member) meetingView {
 	at := m.ScheduledAt.In(stockholm)
 	return meetingView{Meeting: m, When: at.Format("2006-01-02 15:04"), Date: at.Format(time.RFC3339),
 		BoardURL: boardPath(m.ID, me.ID), InvitesURL: "/teams/" + t.ID + "/meetings/" + m.ID,
+		ICSURL: "/teams/" + t.ID + "/meetings/" + m.ID + "/meeting.ics", FollowUpURL: "/teams/" + t.ID + "/meetings/" + m.ID + "/follow-up",
 		Past: at.Add(4 * time.Hour).Before(s.cfg.Now())}
 }
 
@@ -307,7 +348,17 @@ func (s *Server) teamsList(c echo.Context) error {
 			}
 		}
 		page.Teams = append(page.Teams, sum)
+		if me.Role == board.RoleCoordinator {
+			if err := s.overview(c, &page, t, me, meetings); err != nil {
+				return err
+			}
+		}
 	}
+	sort.SliceStable(page.Upcoming, func(i, j int) bool {
+		return page.Upcoming[i].Meeting.Meeting.ScheduledAt.Before(page.Upcoming[j].Meeting.Meeting.ScheduledAt)
+	})
+	sort.SliceStable(page.FollowUps, func(i, j int) bool { return page.FollowUps[i].Date < page.FollowUps[j].Date })
+	sort.SliceStable(page.Overdue, func(i, j int) bool { return page.Overdue[i].Due < page.Overdue[j].Due })
 	p := s.printer(c, "")
 	return s.render(c, http.StatusOK, "teams", pageData{P: p, Title: p.T("teams.list.title"), Page: page})
 }
@@ -426,6 +477,7 @@ type consentForm struct {
 
 type meetingForm struct {
 	Title, Date, Time string
+	Template          string // the agenda template to start from ("" for none)
 	Form              formState
 }
 
@@ -451,6 +503,8 @@ type teamPage struct {
 	Today      string
 	// FacesNow is how many faces the child would answer with by age this year.
 	FacesNow int
+	// Templates are the agendas a meeting can start from.
+	Templates []board.AgendaTemplate
 
 	Staff   staffForm
 	Guest   guestForm
@@ -475,6 +529,7 @@ var savedKeys = map[string]string{
 	"meeting":   "teams.saved.meeting",
 	"revoked":   "teams.saved.revoked",
 	"faces":     "teams.saved.faces",
+	"follow_up": "teams.saved.follow_up",
 }
 
 // teamPageData assembles the team's page with empty forms.
@@ -589,8 +644,11 @@ func (s *Server) teamPageData(c echo.Context, t *teamCtx) (teamPage, error) {
 	if err != nil {
 		return page, err
 	}
-	for _, m := range meetings {
-		page.Meetings = append(page.Meetings, s.meetingView(t.Team, m, t.Me))
+	if page.Meetings, err = s.meetingTimeline(ctx, t, meetings); err != nil {
+		return page, err
+	}
+	if page.Templates, err = s.templateOptions(ctx, currentUser(c).ID); err != nil {
+		return page, err
 	}
 	if !t.Coordinator {
 		return page, nil
@@ -900,7 +958,42 @@ func (s *Server) teamScheduleMeeting(c echo.Context) error {
 		return err
 	}
 	p := s.printer(c, "")
-	f := meetingForm{Title: c.FormValue("title"), Date: strings.TrimSpace(c.FormValue("date")), Time: strings.TrimSpace(c.FormValue("time"))}
+	f := meetingForm{Title: c.FormValue("title"), Date: strings.TrimSpace(c.FormValue("date")), Time: strings.TrimSpace(c.FormValue("time")), Template: c.FormValue("template")}
+	ctx := ctxOf(c)
+	tpl, found, err := s.findTemplate(ctx, currentUser(c).ID, f.Template)
+	if err != nil {
+		return err
+	}
+	if f.Template != "" && !found {
+		f.Form.add("meeting-template", p.T("teams.invalid.template"))
+	}
+	at, title, ok := s.checkMeetingForm(p, &f)
+	if !ok {
+		page, err := s.teamPageData(c, t)
+		if err != nil {
+			return err
+		}
+		page.Meeting = f
+		return s.renderTeam(c, http.StatusUnprocessableEntity, page)
+	}
+	m := board.Meeting{ID: secret.ID(16), TeamID: t.Team.ID, Title: title, ScheduledAt: at, Epoch: secret.ID(8)}
+	if err := s.cfg.Store.CreateMeeting(ctx, m); err != nil {
+		return err
+	}
+	if err := s.auditStaff(c, board.AuditMeetingCreated, t.Team.ID, m.ID, "meeting "+m.ID); err != nil {
+		return err
+	}
+	if found {
+		if err := s.seederFor(ctx, m.ID, t.Me).agenda(tpl); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/teams/"+t.Team.ID+"/meetings/"+m.ID+"?saved=meeting")
+}
+
+// checkMeetingForm checks a meeting's title, Swedish date and time; it returns the time
+// and the cleaned title, or records the problems in f.
+func (s *Server) checkMeetingForm(p i18n.Printer, f *meetingForm) (time.Time, string, bool) {
 	title, ok := cleanLine(f.Title, 1, board.MaxTitleLen)
 	if !ok {
 		f.Form.add("meeting-title", p.T("teams.invalid.meeting_title", "count", board.MaxTitleLen))
@@ -921,22 +1014,9 @@ func (s *Server) teamScheduleMeeting(c echo.Context) error {
 		f.Form.add("meeting-time", p.T("teams.invalid.time"))
 	}
 	if f.Form.Failed() {
-		page, err := s.teamPageData(c, t)
-		if err != nil {
-			return err
-		}
-		page.Meeting = f
-		return s.renderTeam(c, http.StatusUnprocessableEntity, page)
+		return time.Time{}, title, false
 	}
-	at := time.Date(day.Year(), day.Month(), day.Day(), clock.Hour(), clock.Minute(), 0, 0, stockholm)
-	m := board.Meeting{ID: secret.ID(16), TeamID: t.Team.ID, Title: title, ScheduledAt: at, Epoch: secret.ID(8)}
-	if err := s.cfg.Store.CreateMeeting(ctxOf(c), m); err != nil {
-		return err
-	}
-	if err := s.auditStaff(c, board.AuditMeetingCreated, t.Team.ID, m.ID, "meeting "+m.ID); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/teams/"+t.Team.ID+"/meetings/"+m.ID+"?saved=meeting")
+	return time.Date(day.Year(), day.Month(), day.Day(), clock.Hour(), clock.Minute(), 0, 0, stockholm), title, true
 }
 
 // --- A meeting's personal links ---------------------------------------------------------
@@ -1250,4 +1330,85 @@ func asciiFilename(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// meetingTimeline makes the team's meetings into its timeline: each with its plan
+// versions, and for an agreed plan the follow-up it asks for.
+func (s *Server) meetingTimeline(ctx context.Context, t *teamCtx, meetings []board.Meeting) ([]meetingView, error) {
+	followed := map[string]bool{}
+	titles := map[string]string{}
+	for _, m := range meetings {
+		followed[m.FollowUpOf] = true
+		titles[m.ID] = m.Title
+	}
+	var out []meetingView
+	for _, m := range meetings {
+		v := s.meetingView(t.Team, m, t.Me)
+		v.FollowUpOf = titles[m.FollowUpOf]
+		versions, err := s.cfg.Store.PlanVersions(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Versions = versions
+		if _, doc, agreed, err := s.agreedPlan(ctx, m.ID); err != nil {
+			return nil, err
+		} else if agreed {
+			v.FollowUpDate = doc.FollowUp.Date
+			v.CanFollowUp = t.Coordinator && !followed[m.ID]
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// overview adds one coordinated team to the coordinator's overview: its coming meetings,
+// the follow-ups its agreed plans ask for and nobody has booked, and the actions of its
+// latest board that are past their date and not done. Reading the board is a view of the
+// child's data, audited once per team.
+func (s *Server) overview(c echo.Context, page *teamsListPage, t board.Team, me board.Member, meetings []board.Meeting) error {
+	ctx := ctxOf(c)
+	now := s.cfg.Now()
+	today := now.In(stockholm).Format(time.DateOnly)
+	page.Today = today
+	followed := map[string]bool{}
+	for _, m := range meetings {
+		followed[m.FollowUpOf] = true
+	}
+	var latest *board.Meeting
+	for i, m := range meetings {
+		if !m.ScheduledAt.Add(4 * time.Hour).Before(now) {
+			page.Upcoming = append(page.Upcoming, overviewMeeting{Child: t.ChildFirstName, Meeting: s.meetingView(t, m, me)})
+		}
+		if !m.ScheduledAt.After(now) || latest == nil {
+			latest = &meetings[i]
+		}
+		if followed[m.ID] {
+			continue
+		}
+		if _, doc, agreed, err := s.agreedPlan(ctx, m.ID); err != nil {
+			return err
+		} else if agreed && doc.FollowUp.Date != "" {
+			page.FollowUps = append(page.FollowUps, overviewFollowUp{Child: t.ChildFirstName, Of: m.Title, Date: doc.FollowUp.Date,
+				Late: doc.FollowUp.Date < today, TeamURL: "/teams/" + t.ID + "#meetings"})
+		}
+	}
+	if latest == nil {
+		return nil
+	}
+	b, err := s.cfg.Store.LoadBoard(ctx, latest.ID)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, x := range b.ActionList() {
+		if x.Due != "" && x.Due < today && x.Status != board.ActionDone && x.Status != board.ActionNotDone {
+			found = true
+			page.Overdue = append(page.Overdue, overviewAction{Child: t.ChildFirstName, What: x.What.Value, Due: x.Due, Status: x.Status,
+				BoardURL: boardPath(latest.ID, me.ID) + "#act-" + x.ID})
+		}
+	}
+	if found {
+		return s.auditStaff(c, board.AuditView, t.ID, latest.ID, "overview: overdue actions")
+	}
+	return nil
 }

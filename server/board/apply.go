@@ -203,7 +203,7 @@ func textFields(e any) map[string]Text {
 		if v == nil {
 			return nil
 		}
-		return map[string]Text{"what": v.What}
+		return map[string]Text{"what": v.What, "review_comment": v.ReviewComment}
 	case *PlanState:
 		if v == nil {
 			return nil
@@ -554,6 +554,7 @@ type actionFields struct {
 	GoalID      *string       `json:"goal_id"`
 	External    *bool         `json:"external"`
 	Status      *ActionStatus `json:"status"`
+	Review      *ActionStatus `json:"review"`
 }
 
 func (a *applier) action() error {
@@ -566,7 +567,8 @@ func (a *applier) action() error {
 		var d struct {
 			positionData
 			actionFields
-			What string `json:"what"`
+			What        string `json:"what"`
+			CarriedFrom string `json:"carried_from"`
 		}
 		if err := decodeData(a.op.Data, &d); err != nil {
 			return err
@@ -582,7 +584,10 @@ func (a *applier) action() error {
 		if err != nil {
 			return err
 		}
-		next := &Action{ID: id, Pos: pos, What: Text{what, a.seq}, Status: ActionPlanned, Rev: a.seq}
+		if d.CarriedFrom != "" && !ValidID(d.CarriedFrom) {
+			return invalid("carried_from", "op.invalid.entity")
+		}
+		next := &Action{ID: id, Pos: pos, What: Text{what, a.seq}, Status: ActionPlanned, CarriedFrom: d.CarriedFrom, Rev: a.seq}
 		if err := a.setActionFields(next, d.actionFields); err != nil {
 			return err
 		}
@@ -603,8 +608,11 @@ func (a *applier) action() error {
 		if err != nil {
 			return err
 		}
-		if d.Field == "what" {
+		switch d.Field {
+		case "what":
 			return a.setText(d, &next.What, MaxTextLen, true)
+		case "review_comment":
+			return a.setText(d, &next.ReviewComment, MaxTextLen, false)
 		}
 		// Scalar fields reuse the create path's validation: decode {"<field>": value}.
 		raw, _ := json.Marshal(map[string]json.RawMessage{d.Field: d.Value})
@@ -677,6 +685,13 @@ func (a *applier) setActionFields(x *Action, f actionFields) error {
 			return invalid("status", "op.invalid.status")
 		}
 		x.Status = *f.Status
+	}
+	if f.Review != nil {
+		// Only an action carried over from an agreed plan is reviewed.
+		if x.CarriedFrom == "" || (*f.Review != "" && !slices.Contains(ActionReviews, *f.Review)) {
+			return invalid("review", "op.invalid.status")
+		}
+		x.Review = *f.Review
 	}
 	return nil
 }

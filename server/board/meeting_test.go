@@ -213,3 +213,23 @@ func TestRoundAndProposals(t *testing.T) {
 		t.Errorf("after taking the proposal in: %d items, last %s", len(list), list[len(list)-1].ID)
 	}
 }
+
+// TestActionReview: an action carried over from an agreed plan is reviewed (done,
+// ongoing, not done, with a comment); an action made in this meeting is not.
+func TestActionReview(t *testing.T) {
+	b, dir, actors := boardIn(t, PhaseLive)
+	coord := actors[RoleCoordinator]
+	mustApplyEnv(t, b, dir, coord, `{"cid":"c1","op":"create","entity":"action/c1","data":{"what":"Rastvärd","carried_from":"old-x1","status":"ongoing"}}`)
+	mustApplyEnv(t, b, dir, actors[RoleGuardian], `{"cid":"c2","op":"set","entity":"action/c1","data":{"field":"review","value":"done"}}`)
+	mustApplyEnv(t, b, dir, actors[RoleGuardian], `{"cid":"c3","op":"set","entity":"action/c1","base":0,"data":{"field":"review_comment","value":"Det har fungerat bra."}}`)
+	x := b.Actions["c1"]
+	if x.CarriedFrom != "old-x1" || x.Review != ActionDone || x.ReviewComment.Value != "Det har fungerat bra." {
+		t.Errorf("the reviewed action: %+v", x)
+	}
+	if _, err := applyEnv(t, b, dir, coord, `{"cid":"c4","op":"set","entity":"action/x1","data":{"field":"review","value":"done"}}`); code(err) != CodeInvalid {
+		t.Errorf("reviewing an action made in this meeting: %v", err)
+	}
+	if _, err := applyEnv(t, b, dir, coord, `{"cid":"c5","op":"set","entity":"action/c1","data":{"field":"review","value":"planned"}}`); code(err) != CodeInvalid {
+		t.Errorf("a review of 'planned': %v", err)
+	}
+}

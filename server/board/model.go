@@ -123,6 +123,24 @@ type Meeting struct {
 	// Cofacilitator is the member who leads the meeting while the coordinator's
 	// connection is down; empty for none.
 	Cofacilitator string `json:"cofacilitator,omitempty"`
+	// FollowUpOf is the meeting whose agreed plan this one follows up ("" for none).
+	FollowUpOf string `json:"follow_up_of,omitempty"`
+}
+
+// AgendaTemplate is an agenda a coordinator saved to start meetings with.
+type AgendaTemplate struct {
+	ID        string               `json:"id"`
+	UserID    string               `json:"user_id"`
+	Name      string               `json:"name"`
+	Items     []AgendaTemplateItem `json:"items"`
+	CreatedAt time.Time            `json:"created_at"`
+}
+
+// AgendaTemplateItem is one point of a template.
+type AgendaTemplateItem struct {
+	Title      string `json:"title"`
+	TimeboxMin int    `json:"timebox_min"`
+	Notes      string `json:"notes,omitempty"`
 }
 
 // Actor is the member on whose behalf an op is applied, as the room knows them.

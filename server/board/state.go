@@ -210,9 +210,18 @@ type Action struct {
 	// External: done by someone other than kommun or region (a SIP requirement).
 	External bool         `json:"external,omitempty"`
 	Status   ActionStatus `json:"status"`
-	Deleted  bool         `json:"deleted,omitempty"`
-	Rev      int64        `json:"rev"`
+	// A follow-up meeting carries the agreed plan's actions over: CarriedFrom names the
+	// action in the earlier meeting, and the team reviews each: Review (done, ongoing, not
+	// done; "" while not reviewed) with a comment.
+	CarriedFrom   string       `json:"carried_from,omitempty"`
+	Review        ActionStatus `json:"review,omitempty"`
+	ReviewComment Text         `json:"review_comment"`
+	Deleted       bool         `json:"deleted,omitempty"`
+	Rev           int64        `json:"rev"`
 }
+
+// ActionReviews are the answers of a follow-up's review of an action.
+var ActionReviews = []ActionStatus{ActionDone, ActionOngoing, ActionNotDone}
 
 // MeetingState is the live state of the meeting itself, changed only by commands that are
 // checked against the current state.

@@ -138,6 +138,12 @@ type DirectoryStore interface {
 	// MeetingsOfTeam lists a team's meetings by scheduled time.
 	MeetingsOfTeam(ctx context.Context, teamID string) ([]Meeting, error)
 	SetCofacilitator(ctx context.Context, meetingID, memberID string) error
+
+	CreateAgendaTemplate(ctx context.Context, t AgendaTemplate) error
+	// AgendaTemplates lists a user's templates by name.
+	AgendaTemplates(ctx context.Context, userID string) ([]AgendaTemplate, error)
+	// DeleteAgendaTemplate deletes one of a user's templates (ErrNotFound if it is not theirs).
+	DeleteAgendaTemplate(ctx context.Context, userID, id string) error
 }
 
 // BoardStore keeps each meeting's board: the op log and the current entities.

@@ -29,7 +29,7 @@ type conn struct {
 	// Owned by the room goroutine.
 	editing string
 	hand    bool
-	handAt  int64 // when the hand went up (Unix ms), for the queue's order
+	handAt  int64 // the room's count of raised hands when this one went up: the queue's order
 
 	// Owned by the reader: a token bucket limiting ops per connection (not per address:
 	// a whole school or municipality may share one address).

@@ -110,12 +110,12 @@ type rejectMsg struct {
 
 // PresenceEntry is one participant as presence shows them.
 type PresenceEntry struct {
-	Member  string `json:"member"`
-	Name    string `json:"name"`
-	Role    string `json:"role"`
-	Editing string `json:"editing,omitempty"` // "agenda/a1#notes"
-	Hand    bool   `json:"hand,omitempty"`
-	HandAt  int64  `json:"hand_at,omitempty"` // when the hand went up (Unix ms): the queue's order
+	Member    string `json:"member"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Editing   string `json:"editing,omitempty"` // "agenda/a1#notes"
+	Hand      bool   `json:"hand,omitempty"`
+	HandOrder int64  `json:"hand_order,omitempty"` // the queue's order: lower went up first
 }
 
 type presenceMsg struct {

@@ -40,6 +40,7 @@ type Room struct {
 	lobby map[*conn]struct{} // waiting to be let in: lobby messages only
 	ring  []ringEntry        // recent changes, oldest first, for resume and idempotency
 	cids  map[string]int64
+	hands int64 // hands raised so far, numbering the queue
 }
 
 type ringEntry struct {
@@ -281,7 +282,8 @@ func (r *Room) handle(req request) {
 		}
 		if req.hand != nil {
 			if *req.hand && !c.hand {
-				c.handAt = r.hub.opt.Now().UnixMilli()
+				r.hands++ // the queue's order: by when hands went up, ties impossible
+				c.handAt = r.hands
 			}
 			c.hand = *req.hand
 		}
@@ -749,8 +751,8 @@ func (r *Room) broadcastPresence() {
 		if c.editing != "" {
 			e.Editing = c.editing
 		}
-		if c.hand && (!e.Hand || c.handAt < e.HandAt) {
-			e.HandAt = c.handAt // the first of the person's devices to raise it
+		if c.hand && (!e.Hand || c.handAt < e.HandOrder) {
+			e.HandOrder = c.handAt // the first of the person's devices to raise it
 		}
 		e.Hand = e.Hand || c.hand
 	}

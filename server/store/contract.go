@@ -45,6 +45,7 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"PlanVersions", testPlanVersions},
 		{"PlanPDFs", testPlanPDFs},
 		{"DownloadLinks", testDownloadLinks},
+		{"AgendaTemplates", testAgendaTemplates},
 		// Added with the PostgreSQL store (race_contract.go).
 		{"CommitRace", testCommitRace},
 		{"RefusedCommitsLeaveNoTrace", testRefusedCommitsLeaveNoTrace},

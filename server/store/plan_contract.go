@@ -150,3 +150,39 @@ func testDownloadLinks(t *testing.T, s board.Store) {
 		t.Errorf("an expired download link: err = %v, want ErrNotFound", err)
 	}
 }
+
+func testAgendaTemplates(t *testing.T, s board.Store) {
+	f := Seed(t, s, "1")
+	must(t, s.CreateUser(ctx, board.User{ID: "u1", Email: "a@example.se", Name: "Anna", CreatedAt: t0}))
+	must(t, s.CreateUser(ctx, board.User{ID: "u2", Email: "b@example.se", Name: "Bo", CreatedAt: t0}))
+	tpl := board.AgendaTemplate{ID: "tp1", UserID: "u1", Name: "Uppföljning kort", CreatedAt: t0,
+		Items: []board.AgendaTemplateItem{{Title: "Inledning", TimeboxMin: 5, Notes: "- Läget"}, {Title: "Insatserna", TimeboxMin: 20}}}
+	must(t, s.CreateAgendaTemplate(ctx, tpl))
+	must(t, s.CreateAgendaTemplate(ctx, board.AgendaTemplate{ID: "tp2", UserID: "u1", Name: "Första mötet", CreatedAt: t0, Items: []board.AgendaTemplateItem{{Title: "Inledning", TimeboxMin: 10}}}))
+	if err := s.CreateAgendaTemplate(ctx, tpl); !errors.Is(err, board.ErrExists) {
+		t.Errorf("the same template id twice: err = %v, want ErrExists", err)
+	}
+	list, err := s.AgendaTemplates(ctx, "u1")
+	must(t, err)
+	if len(list) != 2 || list[0].Name != "Första mötet" || list[1].ID != "tp1" || len(list[1].Items) != 2 || list[1].Items[0].Notes != "- Läget" || !list[1].CreatedAt.Equal(t0) {
+		t.Errorf("templates = %+v", list)
+	}
+	if other, err := s.AgendaTemplates(ctx, "u2"); err != nil || len(other) != 0 {
+		t.Errorf("another user's templates = %v, %v", other, err)
+	}
+	if err := s.DeleteAgendaTemplate(ctx, "u2", "tp1"); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("deleting another user's template: err = %v, want ErrNotFound", err)
+	}
+	must(t, s.DeleteAgendaTemplate(ctx, "u1", "tp1"))
+	if list, _ := s.AgendaTemplates(ctx, "u1"); len(list) != 1 {
+		t.Errorf("after deleting: %d templates", len(list))
+	}
+	// A follow-up meeting names the meeting it follows up.
+	fu := board.Meeting{ID: "fu1", TeamID: f.Team.ID, Title: "Uppföljning", ScheduledAt: f.Meeting.ScheduledAt.AddDate(0, 2, 0), Epoch: "e-fu", FollowUpOf: f.Meeting.ID}
+	must(t, s.CreateMeeting(ctx, fu))
+	got, err := s.Meeting(ctx, "fu1")
+	must(t, err)
+	if got != fu {
+		t.Errorf("follow-up meeting = %+v, want %+v", got, fu)
+	}
+}

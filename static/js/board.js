@@ -316,7 +316,9 @@ function opFromForm(form) {
   if (op.op === "create" && op.entity.endsWith("/new")) op.entity = op.entity.slice(0, -3) + newID(16);
   const data = {};
   if (op.op === "set") {
-    const el = form.querySelector('[name="value"]:not([type=hidden])') || form.querySelector('[name="value"]');
+    // A group of radio buttons says its value by the checked one.
+    const el = form.querySelector('[name="value"][type=radio]:checked') ||
+      form.querySelector('[name="value"]:not([type=hidden]):not([type=radio])') || form.querySelector('[name="value"]');
     data.field = fd.get("field");
     data.value = el.type === "checkbox" ? el.checked : typed(el, el.value);
     if (fd.get("base") !== null) op.base = Number(fd.get("base"));

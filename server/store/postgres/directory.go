@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/barnteam/barnteam/server/board"
 
@@ -101,16 +102,16 @@ func (s *Store) SetMemberRole(ctx context.Context, memberID string, role board.R
 }
 
 func (s *Store) CreateMeeting(ctx context.Context, m board.Meeting) error {
-	return inserted(s.pool.Exec(ctx, `INSERT INTO meetings(id, team_id, title, scheduled_at, epoch, cofacilitator)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-		m.ID, m.TeamID, m.Title, when(m.ScheduledAt), m.Epoch, m.Cofacilitator))
+	return inserted(s.pool.Exec(ctx, `INSERT INTO meetings(id, team_id, title, scheduled_at, epoch, cofacilitator, follow_up_of)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+		m.ID, m.TeamID, m.Title, when(m.ScheduledAt), m.Epoch, m.Cofacilitator, m.FollowUpOf))
 }
 
-const meetingColumns = `id, team_id, title, scheduled_at, epoch, cofacilitator`
+const meetingColumns = `id, team_id, title, scheduled_at, epoch, cofacilitator, follow_up_of`
 
 func scanMeeting(row pgx.Row) (board.Meeting, error) {
 	var m board.Meeting
-	err := row.Scan(&m.ID, &m.TeamID, &m.Title, at(&m.ScheduledAt), &m.Epoch, &m.Cofacilitator)
+	err := row.Scan(&m.ID, &m.TeamID, &m.Title, at(&m.ScheduledAt), &m.Epoch, &m.Cofacilitator, &m.FollowUpOf)
 	return m, err
 }
 
@@ -126,4 +127,31 @@ func (s *Store) MeetingsOfTeam(ctx context.Context, teamID string) ([]board.Meet
 
 func (s *Store) SetCofacilitator(ctx context.Context, meetingID, memberID string) error {
 	return affected(s.pool.Exec(ctx, `UPDATE meetings SET cofacilitator = $1 WHERE id = $2`, memberID, meetingID))
+}
+
+// Agenda templates
+
+func (s *Store) CreateAgendaTemplate(ctx context.Context, t board.AgendaTemplate) error {
+	items, err := json.Marshal(t.Items)
+	if err != nil {
+		return err
+	}
+	return inserted(s.pool.Exec(ctx, `INSERT INTO agenda_templates(id, user_id, name, items, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT DO NOTHING`, t.ID, t.UserID, t.Name, items, when(t.CreatedAt)))
+}
+
+func (s *Store) AgendaTemplates(ctx context.Context, userID string) ([]board.AgendaTemplate, error) {
+	return query(ctx, s.pool, `SELECT id, user_id, name, items, created_at FROM agenda_templates WHERE user_id = $1 ORDER BY name COLLATE "C", id COLLATE "C"`, []any{userID},
+		func(rows pgx.Rows) (board.AgendaTemplate, error) {
+			var t board.AgendaTemplate
+			var items []byte
+			if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &items, at(&t.CreatedAt)); err != nil {
+				return t, err
+			}
+			return t, json.Unmarshal(items, &t.Items)
+		})
+}
+
+func (s *Store) DeleteAgendaTemplate(ctx context.Context, userID, id string) error {
+	return affected(s.pool.Exec(ctx, `DELETE FROM agenda_templates WHERE id = $1 AND user_id = $2`, id, userID))
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"github.com/barnteam/barnteam/server/board"
 )
@@ -95,17 +96,17 @@ func (s *Store) SetMemberRole(ctx context.Context, memberID string, role board.R
 }
 
 func (s *Store) CreateMeeting(ctx context.Context, m board.Meeting) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO meetings(id, team_id, title, scheduled_at, epoch, cofacilitator) VALUES (?, ?, ?, ?, ?, ?)`,
-		m.ID, m.TeamID, m.Title, ms(m.ScheduledAt), m.Epoch, m.Cofacilitator)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO meetings(id, team_id, title, scheduled_at, epoch, cofacilitator, follow_up_of) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.TeamID, m.Title, ms(m.ScheduledAt), m.Epoch, m.Cofacilitator, m.FollowUpOf)
 	return exists(err)
 }
 
-const meetingColumns = `id, team_id, title, scheduled_at, epoch, cofacilitator`
+const meetingColumns = `id, team_id, title, scheduled_at, epoch, cofacilitator, follow_up_of`
 
 func scanMeeting(row interface{ Scan(...any) error }) (board.Meeting, error) {
 	var m board.Meeting
 	var at int64
-	err := row.Scan(&m.ID, &m.TeamID, &m.Title, &at, &m.Epoch, &m.Cofacilitator)
+	err := row.Scan(&m.ID, &m.TeamID, &m.Title, &at, &m.Epoch, &m.Cofacilitator, &m.FollowUpOf)
 	m.ScheduledAt = fromMS(at)
 	return m, err
 }
@@ -140,4 +141,34 @@ func query[T any](ctx context.Context, db *sql.DB, q string, args []any, scan fu
 		out = append(out, x)
 	}
 	return out, rows.Err()
+}
+
+// Agenda templates
+
+func (s *Store) CreateAgendaTemplate(ctx context.Context, t board.AgendaTemplate) error {
+	items, err := json.Marshal(t.Items)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO agenda_templates(id, user_id, name, items, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.ID, t.UserID, t.Name, string(items), ms(t.CreatedAt))
+	return exists(err)
+}
+
+func (s *Store) AgendaTemplates(ctx context.Context, userID string) ([]board.AgendaTemplate, error) {
+	return query(ctx, s.r, `SELECT id, user_id, name, items, created_at FROM agenda_templates WHERE user_id = ? ORDER BY name, id`, []any{userID},
+		func(rows *sql.Rows) (board.AgendaTemplate, error) {
+			var t board.AgendaTemplate
+			var items string
+			var at int64
+			if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &items, &at); err != nil {
+				return t, err
+			}
+			t.CreatedAt = fromMS(at)
+			return t, json.Unmarshal([]byte(items), &t.Items)
+		})
+}
+
+func (s *Store) DeleteAgendaTemplate(ctx context.Context, userID, id string) error {
+	return affected(s.w.ExecContext(ctx, `DELETE FROM agenda_templates WHERE id = ? AND user_id = ?`, id, userID))
 }
