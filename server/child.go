@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"html/template"
-	"time"
 
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/compass"
@@ -103,7 +102,7 @@ type childFace struct {
 func (d fragData) FaceScale() int {
 	year := d.D.Meeting.ScheduledAt.In(stockholm).Year()
 	if d.D.Meeting.ScheduledAt.IsZero() {
-		year = time.Now().In(stockholm).Year()
+		year = d.now().In(stockholm).Year()
 	}
 	return d.D.Team.Faces(year)
 }

@@ -19,7 +19,7 @@ func (d fragData) ClockText() string {
 	if m.StartedAt == 0 {
 		return ""
 	}
-	end := time.Now().UnixMilli()
+	end := d.now().UnixMilli()
 	if m.EndedAt != 0 {
 		end = m.EndedAt
 	}
@@ -33,7 +33,7 @@ func (d fragData) TimerText() string {
 	if t == nil {
 		return ""
 	}
-	return clockFormat(t.Remaining(time.Now()))
+	return clockFormat(t.Remaining(d.now()))
 }
 
 func clockFormat(left time.Duration) string {
@@ -61,7 +61,7 @@ func (d fragData) HasSpoken(memberID string) bool {
 
 // timerAnnouncement says what a timer op left: stopped, paused, or running with the
 // whole minutes left.
-func timerAnnouncement(p i18n.Printer, ch *board.Change) string {
+func timerAnnouncement(p i18n.Printer, ch *board.Change, now time.Time) string {
 	t := ch.Meeting.Timer
 	switch {
 	case t == nil:
@@ -69,5 +69,5 @@ func timerAnnouncement(p i18n.Printer, ch *board.Change) string {
 	case !t.Running:
 		return p.T("announce.timer_paused")
 	}
-	return p.T("announce.timer_running", "count", int(t.Remaining(time.Now()).Round(time.Minute)/time.Minute))
+	return p.T("announce.timer_running", "count", int(t.Remaining(now).Round(time.Minute)/time.Minute))
 }

@@ -34,7 +34,7 @@ func (d fragData) PlanView() planView {
 	p := &d.B.Plan
 	v := planView{Plan: p}
 	required := map[string]bool{}
-	for _, m := range board.RequiredSigners(d.D, time.Now().In(stockholm).Year(), d.childSignAge) {
+	for _, m := range board.RequiredSigners(d.D, d.now().In(stockholm).Year(), d.childSignAge) {
 		required[m.ID] = true
 	}
 	// The region is rendered once per variant (language, role), not per person: it lists

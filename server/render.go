@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
@@ -194,7 +195,8 @@ type fragData struct {
 	Agenda agendaEntry // one agenda item with its place in the list
 	Action actionEntry // one action with its place in the list
 
-	childSignAge int // from the configuration, for the plan's required signers
+	childSignAge int              // from the configuration, for the plan's required signers
+	now          func() time.Time // the server's clock (timers and the meeting's clock)
 }
 
 // listPos is an item's place in an ordered list, as the move buttons need it.
@@ -332,7 +334,8 @@ func (d fragData) CurrentItem() *board.AgendaItem {
 // boardRenderer implements realtime.Renderer with the templates.
 type boardRenderer struct {
 	v            *views
-	childSignAge int // from the configuration (0: the default), for the plan's progress
+	childSignAge int              // from the configuration (0: the default), for the plan's progress
+	now          func() time.Time // the server's clock (tests move it)
 }
 
 var _ realtime.Renderer = boardRenderer{}
@@ -346,7 +349,11 @@ func (r boardRenderer) data(v realtime.Variant, b *board.Board, d *board.Directo
 		}
 	}
 	persp = append(persp, perspective{board.PerspectiveProfessionals, p.T("rating.perspective.professionals")})
-	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp, childSignAge: r.childSignAge}
+	now := r.now
+	if now == nil {
+		now = time.Now
+	}
+	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp, childSignAge: r.childSignAge, now: now}
 }
 
 func (r boardRenderer) frag(target, tpl string, data fragData) (realtime.Fragment, error) {
@@ -441,7 +448,7 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 		return frags, data.P.T("announce.phase", "phase", data.P.T(fmt.Sprintf("meeting.phase.%s", b.Phase()))), err
 	case ch.Kind == board.OpTimer:
 		regions = []region{{"meeting-status", "meeting-status", data}}
-		announce = timerAnnouncement(data.P, ch)
+		announce = timerAnnouncement(data.P, ch, data.now())
 	case ch.Kind == board.OpRound:
 		regions = []region{{"round", "round", data}}
 		if b.Meeting.Round == nil || len(b.Meeting.Round.Spoken) == 0 {

@@ -108,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 	s.origins = append([]string{base.Host}, cfg.Hub.OriginPatterns...)
 	hubOpt := cfg.Hub
 	hubOpt.Now, hubOpt.MakePlan, hubOpt.ChildSignAge = cfg.Now, s.makePlan, cfg.ChildSignAge
-	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views, childSignAge: cfg.ChildSignAge}, cfg.Log, hubOpt)
+	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views, childSignAge: cfg.ChildSignAge, now: cfg.Now}, cfg.Log, hubOpt)
 	s.echo = s.routes()
 	return s, nil
 }

@@ -78,6 +78,42 @@ type Store interface {
 	Close() error
 }
 
+// Notifier is implemented by a store that several server instances share (PostgreSQL).
+// It carries wake-ups between instances, never data: "meeting M is at seq N" after a
+// commit, and the hubs' own short messages (close these sessions, reload that room). An
+// instance that hears of a commit reads the changes it lacks from the op log, so a lost
+// wake-up delays an edit but never loses it.
+type Notifier interface {
+	// Notify sends payload (at most MaxNotifyBytes) to every other instance's listener.
+	Notify(ctx context.Context, payload []byte) error
+	// Listen delivers other instances' commits and messages to h until ctx ends,
+	// reconnecting as often as it must; after every (re)connection it calls h.Resync,
+	// because anything sent while it was not listening is lost.
+	Listen(ctx context.Context, h Listener)
+}
+
+// MaxNotifyBytes is the largest payload Notify takes (PostgreSQL allows just under 8000).
+const MaxNotifyBytes = 7000
+
+// Listener receives what a Notifier hears. Its methods are called from one goroutine, in
+// the order the database delivered them, and must not block for long.
+type Listener interface {
+	// Committed: another instance committed meeting's change seq.
+	Committed(meetingID string, seq int64)
+	// Message: another instance's Notify.
+	Message(payload []byte)
+	// Resync: listening (again) from now; whatever came before may have been missed.
+	Resync()
+	// Lost: the connection that listens failed (with err); Listen reconnects.
+	Lost(err error)
+}
+
+// MeetingChange is one meeting's applied change, for CommitBatch.
+type MeetingChange struct {
+	MeetingID string
+	Change    Change
+}
+
 // PlanStore keeps the plan's versions (written by Commit, with the op that froze, signed
 // or reopened them), the PDFs made of established versions, and the download links.
 type PlanStore interface {
@@ -157,6 +193,11 @@ type BoardStore interface {
 	// when it is new, else its status, signatures and events updated) and writes the
 	// edit's audit row. When Commit returns nil the change survives a crash or power loss.
 	Commit(ctx context.Context, meetingID string, ch Change) error
+	// CommitBatch writes several changes, of any meetings, in one transaction and one
+	// flush, and returns one error per change, each what Commit would have returned: a
+	// change that conflicts fails alone, a failure of the database fails them all.
+	// Concurrent Commits are batched through it (group commit).
+	CommitBatch(ctx context.Context, changes []MeetingChange) []error
 	// SeqByCID returns the seq of a stored op by its client id, or ErrNotFound.
 	SeqByCID(ctx context.Context, meetingID, cid string) (int64, error)
 	// ChangesSince returns up to limit changes with seq > since, in seq order.

@@ -51,6 +51,8 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"RefusedCommitsLeaveNoTrace", testRefusedCommitsLeaveNoTrace},
 		{"TimesRoundTrip", testTimesRoundTrip},
 		{"OneTimeRace", testOneTimeRace},
+		// Added with group commit (batch_contract.go).
+		{"CommitBatch", testCommitBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,3 +47,10 @@ func BenchmarkApplyAndCommit(b *testing.B) {
 		bd.Commit(ch)
 	}
 }
+
+// BenchmarkCommitManyMeetings: durable commits from 100 meetings at once (group commit).
+func BenchmarkCommitManyMeetings(b *testing.B) {
+	s := open(b, newSchema(b))
+	defer s.Close()
+	store.BenchCommitManyMeetings(b, s, 100)
+}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/store/groupcommit"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,8 @@ var migrations embed.FS
 // Store is the PostgreSQL implementation of board.Store.
 type Store struct {
 	pool *pgxpool.Pool
+	gc   *groupcommit.Committer // batches Commit's writes
+	id   string                 // this Store's random id in wake-ups (see notify.go)
 }
 
 // Options tune a Store; the zero value is the safe default.
@@ -79,11 +82,12 @@ func Open(ctx context.Context, databaseURL string, opt Options) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, id: newStoreID()}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	s.gc = groupcommit.New(s.CommitBatch, groupcommit.Options{Workers: 2})
 	return s, nil
 }
 
@@ -95,8 +99,9 @@ func durableCommits(ctx context.Context, c *pgx.Conn) error {
 	return err
 }
 
-// Close closes every connection of the pool.
+// Close waits for the commits being written and closes every connection of the pool.
 func (s *Store) Close() error {
+	s.gc.Close()
 	s.pool.Close()
 	return nil
 }
@@ -267,15 +272,114 @@ func (s *Store) LoadBoard(ctx context.Context, meetingID string) (*board.Board, 
 	return b, nil
 }
 
-// Commit writes one change durably. See board.Store.
+// Commit writes one change durably. See board.Store. Changes of every meeting that wait
+// at the same moment share one transaction (see groupcommit and writeBatch).
+func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) error {
+	return s.gc.Commit(ctx, meetingID, ch)
+}
+
+// CommitStats reports the transactions written by Commit and the changes they carried.
+func (s *Store) CommitStats() (batches, changes uint64) { return s.gc.Stats() }
+
+// CommitBatch writes a batch of changes in one transaction.
 //
-// The transaction's first statement advances the meeting's seq and so takes the meeting's
+// Each change's first statement advances its meeting's seq and so takes the meeting's
 // row lock; a second writer of the same meeting (in this process or another instance)
 // waits on that lock, then sees the advanced seq and gets ErrSeqConflict. Every other
-// statement writes only if the meeting is at exactly ch.Seq, and the transaction commits
-// only when all of them did what they should. The statements go to the server in one
-// round trip (a pipeline), so a commit costs three: BEGIN, the batch, COMMIT.
-func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) error {
+// statement writes only if the meeting is at exactly the change's seq. The whole batch
+// goes to the server in one round trip (a pipeline), so a batch costs three: BEGIN, the
+// statements, COMMIT, whatever its size.
+//
+// Meetings are locked in id order, so that two instances' batches never wait for each
+// other in a circle. A change that fails (its seq taken, its cid used, its meeting gone,
+// or any statement of its own refused) is taken out and the rest written again; a failure
+// that is no one change's (the connection, the commit) fails them all.
+func (s *Store) CommitBatch(ctx context.Context, items []board.MeetingChange) []error {
+	errs := make([]error, len(items))
+	todo := make([]int, len(items))
+	for i := range todo {
+		todo[i] = i
+	}
+	sort.SliceStable(todo, func(a, b int) bool { return items[todo[a]].MeetingID < items[todo[b]].MeetingID })
+	for len(todo) > 0 {
+		bad, err := s.tryBatch(ctx, items, todo)
+		if err == nil {
+			return errs
+		}
+		if bad < 0 {
+			for _, i := range todo {
+				errs[i] = err
+			}
+			return errs
+		}
+		errs[todo[bad]] = err
+		todo = append(todo[:bad:bad], todo[bad+1:]...)
+	}
+	return errs
+}
+
+// tryBatch writes the items at the indexes todo in one transaction. On failure it says
+// which of todo is at fault (-1: none in particular).
+func (s *Store) tryBatch(ctx context.Context, items []board.MeetingChange, todo []int) (bad int, err error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return -1, err
+	}
+	defer tx.Rollback(ctx)
+	now := when(time.Now())
+	var b pgx.Batch
+	for _, i := range todo {
+		if err := s.queueChange(&b, items[i].MeetingID, items[i].Change, now); err != nil {
+			return -1, err // cannot happen for a change Apply made
+		}
+	}
+	br := tx.SendBatch(ctx, &b)
+	for k, i := range todo {
+		if err := readChange(br, items[i].Change.Seq); err != nil {
+			br.Close()
+			return blame(k, err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return -1, err
+	}
+	for k, i := range todo {
+		if pv := items[i].Change.PlanVersion; pv != nil {
+			if err := writePlanVersion(ctx, tx, pv); err != nil {
+				return blame(k, err)
+			}
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return -1, err
+	}
+	return 0, nil
+}
+
+// blame says whether err is the change's own (its answer, or a statement of its refused
+// by the server) or the connection's.
+func blame(k int, err error) (int, error) {
+	var pe *pgconn.PgError
+	if errors.Is(err, board.ErrSeqConflict) || errors.Is(err, board.ErrDuplicateCID) || errors.Is(err, board.ErrNotFound) ||
+		(errors.As(err, &pe) && !connectionClass(pe.Code)) {
+		return k, err
+	}
+	return -1, err
+}
+
+// connectionClass reports SQLSTATEs that are the server's or the connection's condition
+// (out of disk, shutting down, too many connections), not the statement's.
+func connectionClass(code string) bool {
+	switch code[:2] {
+	case "08", "53", "57", "58", "XX":
+		return true
+	}
+	return false
+}
+
+// queueChange adds one change's statements to the batch: the seq, the op, the entity, the
+// audit row and the wake-up for other instances (sent by the server at commit).
+func (s *Store) queueChange(b *pgx.Batch, meetingID string, ch board.Change, now time.Time) error {
 	change, err := json.Marshal(ch)
 	if err != nil {
 		return err
@@ -289,14 +393,6 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	if ref.Kind == board.EntityMeeting || ref.Kind == board.EntityPlan {
 		id = meetingID // one per meeting
 	}
-	now := when(time.Now())
-
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	var b pgx.Batch
 	b.Queue(`UPDATE meetings SET seq = seq + 1 WHERE id = $1 RETURNING seq`, meetingID)
 	// A taken cid inserts nothing: that is an answer (ErrDuplicateCID), not an error.
 	b.Queue(`INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at)
@@ -314,24 +410,12 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 		FROM meetings mt LEFT JOIN members m ON m.id = $4 LEFT JOIN organisations o ON o.id = m.org_id
 		WHERE mt.id = $1 AND mt.seq = $2`,
 		meetingID, ch.Seq, now, ch.Actor, string(board.AuditEdit), ch.AuditTarget())
-	if err := commitBatch(tx.SendBatch(ctx, &b), ch.Seq); err != nil {
-		return err
-	}
-	if ch.PlanVersion != nil {
-		if err := writePlanVersion(ctx, tx, ch.PlanVersion); err != nil {
-			return err
-		}
-	}
-	return tx.Commit(ctx)
+	b.Queue(`SELECT pg_notify($1, $2)`, notifyChannel, s.commitPayload(meetingID, ch.Seq))
+	return nil
 }
 
-// commitBatch reads the results of Commit's batch, in order, and closes it.
-func commitBatch(br pgx.BatchResults, want int64) (err error) {
-	defer func() {
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-	}()
+// readChange reads the results of one change's statements (see queueChange), in order.
+func readChange(br pgx.BatchResults, want int64) error {
 	var seq int64
 	if err := br.QueryRow().Scan(&seq); err != nil {
 		return notFound(err)
@@ -355,7 +439,8 @@ func commitBatch(br pgx.BatchResults, want int64) (err error) {
 			return fmt.Errorf("commit wrote no %s", what)
 		}
 	}
-	return nil
+	_, err = br.Exec() // pg_notify
+	return err
 }
 
 func (s *Store) SeqByCID(ctx context.Context, meetingID, cid string) (int64, error) {

@@ -48,3 +48,10 @@ func BenchmarkApplyAndCommit(b *testing.B) {
 		bd.Commit(ch)
 	}
 }
+
+// BenchmarkCommitManyMeetings: durable commits from 100 meetings at once (group commit).
+func BenchmarkCommitManyMeetings(b *testing.B) {
+	s := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	defer s.Close()
+	store.BenchCommitManyMeetings(b, s, 100)
+}

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/store/groupcommit"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -39,6 +40,8 @@ type Store struct {
 	w  *sql.DB // the one writer connection
 	r  *sql.DB // readers
 	cp *sql.DB // checkpoints, off the hot path
+
+	gc *groupcommit.Committer // batches Commit's writes
 
 	dirty atomic.Bool // commits since the last checkpoint
 	stop  chan struct{}
@@ -97,6 +100,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if every <= 0 {
 		every = time.Second
 	}
+	s.gc = groupcommit.New(s.CommitBatch, groupcommit.Options{Workers: 1})
 	s.done.Add(1)
 	go s.checkpointLoop(every)
 	return s, nil
@@ -122,6 +126,7 @@ func (s *Store) checkpointLoop(every time.Duration) {
 
 // Close stops the checkpointer, checkpoints fully and closes every connection.
 func (s *Store) Close() error {
+	s.gc.Close()
 	close(s.stop)
 	s.done.Wait()
 	_, _ = s.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -260,8 +265,62 @@ func (s *Store) LoadBoard(ctx context.Context, meetingID string) (*board.Board, 
 	return b, rows.Err()
 }
 
-// Commit writes one change durably. See board.Store.
+// Commit writes one change durably. See board.Store. Changes of every meeting that wait
+// at the same moment share one transaction and one flush (see groupcommit).
 func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) error {
+	return s.gc.Commit(ctx, meetingID, ch)
+}
+
+// CommitStats reports the transactions written by Commit and the changes they carried.
+func (s *Store) CommitStats() (batches, changes uint64) { return s.gc.Stats() }
+
+// CommitBatch writes a batch of changes in one transaction on the writer connection. Each
+// change has its own savepoint, so a change that conflicts (its seq taken, its cid
+// already used) is undone alone and the others still commit. Any other failure (a full
+// disk, an I/O error) fails the whole batch: SQLite may have rolled the transaction back
+// by itself, and nothing may be reported durable that is not.
+func (s *Store) CommitBatch(ctx context.Context, items []board.MeetingChange) []error {
+	errs := make([]error, len(items))
+	fail := func(err error) []error {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return errs
+	}
+	tx, err := s.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see dsn)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	now := time.Now()
+	for i, it := range items {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
+			return fail(err)
+		}
+		err := writeChange(ctx, tx, it.MeetingID, it.Change, now)
+		if errors.Is(err, board.ErrSeqConflict) || errors.Is(err, board.ErrDuplicateCID) || errors.Is(err, board.ErrNotFound) {
+			errs[i] = err
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO change`); err != nil {
+				return fail(err)
+			}
+		} else if err != nil {
+			return fail(err)
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE change`); err != nil {
+			return fail(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	s.dirty.Store(true)
+	return errs
+}
+
+// writeChange writes one change inside tx. See board.Store's Commit for what it writes.
+func writeChange(ctx context.Context, tx *sql.Tx, meetingID string, ch board.Change, now time.Time) error {
 	change, err := json.Marshal(ch)
 	if err != nil {
 		return err
@@ -275,11 +334,6 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	if ref.Kind == board.EntityMeeting || ref.Kind == board.EntityPlan {
 		id = meetingID // one per meeting
 	}
-	tx, err := s.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see dsn)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `UPDATE meetings SET seq = seq + 1 WHERE id = ? RETURNING seq`, meetingID).Scan(&seq); err != nil {
 		return notFound(err)
@@ -294,7 +348,6 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	if dup > 0 {
 		return board.ErrDuplicateCID
 	}
-	now := time.Now()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		meetingID, seq, ch.CID, ch.Actor, string(change), ms(now)); err != nil {
 		return err
@@ -311,17 +364,11 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 	}
 	// The edit's audit row, in the same transaction: who (with their organisation as it
 	// is now), which child, and the op by its seq. Never the content.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log(at, user_id, member_id, actor_name, org_id, org_name, action, team_id, meeting_id, target)
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log(at, user_id, member_id, actor_name, org_id, org_name, action, team_id, meeting_id, target)
 		SELECT ?, coalesce(m.user_id, ''), coalesce(m.id, ?), coalesce(m.name, ''), coalesce(m.org_id, ''), coalesce(o.name, ''), ?, mt.team_id, mt.id, ?
 		FROM meetings mt LEFT JOIN members m ON m.id = ? LEFT JOIN organisations o ON o.id = m.org_id WHERE mt.id = ?`,
-		ms(now), ch.Actor, string(board.AuditEdit), ch.AuditTarget(), ch.Actor, meetingID); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.dirty.Store(true)
-	return nil
+		ms(now), ch.Actor, string(board.AuditEdit), ch.AuditTarget(), ch.Actor, meetingID)
+	return err
 }
 
 func (s *Store) SeqByCID(ctx context.Context, meetingID, cid string) (int64, error) {
