@@ -277,7 +277,7 @@ func (s *Server) unlock(c echo.Context) error {
 	if err := s.auditRoom(ctx, a, board.AuditChildMode, "end: member "+a.Member.ID); err != nil {
 		return err
 	}
-	s.hub.CloseWhere(func(pp realtime.Participant) bool { return pp.GuestSession == key }, realtime.CloseUnauthorized)
+	s.hub.CloseWhere(realtime.Match{GuestSession: key}, realtime.CloseUnauthorized)
 	s.clearCookie(c, "bt-"+a.Member.ID)
 	s.clearCookie(c, childLockCookie)
 	back := a.Session.ReturnTo

@@ -616,6 +616,9 @@ type peer struct {
 	env    *servertest.Env
 	member string
 	httpc  *http.Client
+	// pick, when set, chooses the instance of each new connection (several instances
+	// behind a load balancer).
+	pick func() *servertest.Env
 
 	c       *tconn
 	welcome srvMsg
@@ -682,6 +685,9 @@ func coordinatorOnBoard(t testing.TB, env *servertest.Env) *http.Client {
 // is none or fresh is set), checks the welcome and what follows it, and re-sends every
 // unconfirmed op with its cid, right after the welcome as PROTOCOL.md says.
 func (p *peer) connect(ctx context.Context, fresh bool) error {
+	if p.pick != nil {
+		p.env = p.pick() // a load balancer: any instance will do
+	}
 	since, epoch := int64(-1), ""
 	if p.model != nil && !fresh {
 		since, epoch = p.model.Seq, p.model.Epoch

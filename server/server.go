@@ -27,6 +27,7 @@ import (
 	"github.com/barnteam/barnteam/server/auth"
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/i18n"
+	"github.com/barnteam/barnteam/server/metrics"
 	"github.com/barnteam/barnteam/server/realtime"
 	"github.com/barnteam/barnteam/static"
 )
@@ -68,6 +69,8 @@ type Server struct {
 	assets        string // content hash prefix of static assets
 	secure        bool   // cookies get Secure and the __Host- prefix
 	origins       []string
+	metrics       *metrics.Registry
+	httpRequests  map[int]*metrics.Counter // by status class (2 for 2xx, …)
 }
 
 // New builds a server.
@@ -106,8 +109,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	s.origins = append([]string{base.Host}, cfg.Hub.OriginPatterns...)
+	s.metrics = metrics.New()
+	s.registerMetrics(s.metrics)
 	hubOpt := cfg.Hub
 	hubOpt.Now, hubOpt.MakePlan, hubOpt.ChildSignAge = cfg.Now, s.makePlan, cfg.ChildSignAge
+	hubOpt.Metrics, hubOpt.StillAllowed = s.metrics, s.stillAllowed
 	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views, childSignAge: cfg.ChildSignAge, now: cfg.Now}, cfg.Log, hubOpt)
 	s.echo = s.routes()
 	return s, nil
@@ -156,9 +162,8 @@ func (s *Server) routes() *echo.Echo {
 	// client's, until deployment configuration says otherwise.
 	e.IPExtractor = echo.ExtractIPDirect()
 
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.ready)
-	e.GET("/metrics", s.metrics)
 	e.GET("/static/:hash/*", s.static)
 
 	// Everything below knows the signed-in staff user, if any.
@@ -244,6 +249,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil && errors.As(err, &he) {
 			status = he.Code
 		}
+		s.countRequest(status)
 		if c.Path() == "/healthz" || c.Path() == "/readyz" || c.Path() == "/static/:hash/*" {
 			return err // too many, too dull
 		}
@@ -382,18 +388,6 @@ func (s *Server) home(c echo.Context) error {
 	}
 	p := s.printer(c, "")
 	return s.render(c, http.StatusOK, "home", pageData{P: p, Title: p.T("home.heading")})
-}
-
-func (s *Server) ready(c echo.Context) error {
-	if s.hub.ShuttingDown() {
-		return c.String(http.StatusServiceUnavailable, "shutting down\n")
-	}
-	return c.String(http.StatusOK, "ready\n")
-}
-
-func (s *Server) metrics(c echo.Context) error {
-	st := s.hub.Stats()
-	return c.String(http.StatusOK, fmt.Sprintf("# TYPE barnteam_rooms gauge\nbarnteam_rooms %d\n# TYPE barnteam_connections gauge\nbarnteam_connections %d\n", st.Rooms, st.Conns))
 }
 
 // hashFS returns a short hash of every file's path and content.

@@ -145,7 +145,7 @@ func (s *Server) logout(c echo.Context) error {
 			return err
 		}
 		hash := secret.Hash(token)
-		s.hub.CloseWhere(func(p realtime.Participant) bool { return p.StaffSession == string(hash) }, realtime.CloseUnauthorized)
+		s.hub.CloseWhere(realtime.Match{StaffSession: string(hash)}, realtime.CloseUnauthorized)
 	}
 	s.clearCookie(c, staffCookieName)
 	return c.Redirect(http.StatusSeeOther, "/login")
@@ -282,7 +282,7 @@ func (s *Server) passwordSubmit(c echo.Context) error {
 	}
 	// Every session of the user ended with the change: live connections on other devices
 	// close; this browser continues with its new session.
-	s.hub.CloseWhere(func(p realtime.Participant) bool { return p.UserID == u.ID }, realtime.CloseUnauthorized)
+	s.hub.CloseWhere(realtime.Match{UserID: u.ID}, realtime.CloseUnauthorized)
 	s.startStaffSession(c, sess)
 	return c.Redirect(http.StatusSeeOther, "/account/password?done=1")
 }
@@ -293,6 +293,6 @@ func (s *Server) endUserSessions(ctx context.Context, userID string) error {
 	if err := s.cfg.Store.DeleteUserSessions(ctx, userID); err != nil {
 		return err
 	}
-	s.hub.CloseWhere(func(p realtime.Participant) bool { return p.UserID == userID }, realtime.CloseUnauthorized)
+	s.hub.CloseWhere(realtime.Match{UserID: userID}, realtime.CloseUnauthorized)
 	return nil
 }

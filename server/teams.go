@@ -1194,7 +1194,7 @@ func (s *Server) meetingRevokeLink(c echo.Context) error {
 		return err
 	}
 	id := mem.ID
-	s.hub.CloseWhere(func(p realtime.Participant) bool { return p.Member.ID == id && p.GuestSession != "" }, realtime.CloseForbidden)
+	s.hub.CloseWhere(realtime.Match{MemberID: id, GuestsOnly: true}, realtime.CloseForbidden)
 	if err := s.auditStaff(c, board.AuditInviteRevoked, t.Team.ID, m.ID, "member "+mem.ID); err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ import (
 // Config is everything the process needs to start.
 type Config struct {
 	Addr        string
+	MetricsAddr string
 	DataDir     string
 	BaseURL     string
 	DatabaseURL string
@@ -75,6 +76,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, st
 	}
 	var c Config
 	fs.StringVar(&c.Addr, "addr", env("BARNTEAM_ADDR", "127.0.0.1:8080"), "listen address (BARNTEAM_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("BARNTEAM_METRICS_ADDR", ""), "listen address of the Prometheus metrics (/metrics), for the operators' network only; empty: no metrics (BARNTEAM_METRICS_ADDR)")
 	fs.StringVar(&c.DataDir, "data", env("BARNTEAM_DATA", "barnteam-data"), "data directory: the SQLite database lives here (BARNTEAM_DATA)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BARNTEAM_BASE_URL", ""), "public URL used in links, e.g. https://barnteam.example.se (BARNTEAM_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("BARNTEAM_DATABASE_URL", ""), "PostgreSQL URL; when empty the embedded SQLite is used (BARNTEAM_DATABASE_URL)")
@@ -177,8 +179,18 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		metricsSrv := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer metricsSrv.Close()
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		log.Info("metrics", "addr", mln.Addr().String())
+	}
 	if cfg.DatabaseURL != "" {
 		// Never the URL: it may carry a password.
 		log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "store", "postgresql")

@@ -58,6 +58,7 @@ func (c *conn) enqueue(msg []byte) {
 	select {
 	case c.send <- msg:
 	default:
+		c.hub.m.slowConsumers.Inc()
 		c.kill(CloseSlowConsumer)
 	}
 }

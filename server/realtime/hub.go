@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/metrics"
 )
 
 // The views a connection can have; the HTTP layer names them, the Renderer draws them.
@@ -148,6 +149,14 @@ type Options struct {
 	// ChildSignAge is the age from which the child's agreement to the plan is required
 	// (0: board.DefaultChildSignAge).
 	ChildSignAge int
+
+	// Metrics is where the hub's figures go (nil: a registry of its own, unread).
+	Metrics *metrics.Registry
+	// StillAllowed checks again whether a participant's session still lets them in (not
+	// logged out, revoked, removed, or out of consent). With several instances a hub calls
+	// it for every connection after it may have missed another instance's "close these"
+	// (its listening connection was lost); nil trusts the connections it has.
+	StillAllowed func(ctx context.Context, meetingID string, p Participant) bool
 }
 
 func (o *Options) defaults() {
@@ -175,6 +184,9 @@ func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
 }
 
 // Hub owns the rooms of one server process.
@@ -187,6 +199,15 @@ type Hub struct {
 	mu       sync.Mutex
 	rooms    map[string]*Room
 	shutdown bool
+
+	m *hubMetrics
+
+	// Other instances on the same database (see cluster.go); notifier is nil without.
+	id          string
+	notifier    board.Notifier
+	pub         chan clusterMsg
+	stopCluster context.CancelFunc
+	clusterDone sync.WaitGroup
 }
 
 // ErrShutdown is returned once the hub is shutting down.
@@ -195,7 +216,10 @@ var ErrShutdown = errors.New("realtime: shutting down")
 // NewHub makes a hub.
 func NewHub(store board.Store, render Renderer, log *slog.Logger, opt Options) *Hub {
 	opt.defaults()
-	return &Hub{store: store, render: render, log: log, opt: opt, rooms: map[string]*Room{}}
+	h := &Hub{store: store, render: render, log: log, opt: opt, rooms: map[string]*Room{}, id: newHubID()}
+	h.m = newHubMetrics(opt.Metrics, h)
+	h.startCluster()
+	return h
 }
 
 // acquire returns the loaded room of a meeting, loading it on first use. Every acquire
@@ -356,37 +380,53 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, meetingID string, p
 	c.run(ctx, since, epoch)
 }
 
+// Each of the methods below acts on this instance's rooms and tells the other instances
+// (if any) to do the same with theirs. They return at once; the rooms act in turn, within
+// milliseconds unless a room is busy.
+
 // CloseMember closes every connection of one member in a meeting with code (e.g. when
-// they are removed). It returns at once; the closes happen within the room.
+// they are removed).
 func (h *Hub) CloseMember(meetingID, memberID string, code websocket.StatusCode) {
-	h.toRoom(meetingID, request{kind: reqKick, match: func(p Participant) bool { return p.Member.ID == memberID }, code: code})
+	h.closeMatching(meetingID, Match{MemberID: memberID}, code)
 }
 
-// CloseWhere closes, in every room, the connections whose participant matches (a logged-out
-// session, a disabled account). It returns at once; each room closes them in turn, within
-// milliseconds unless a room is busy.
-func (h *Hub) CloseWhere(match func(Participant) bool, code websocket.StatusCode) {
-	for _, r := range h.loaded() {
-		go r.send(context.Background(), request{kind: reqKick, match: match, code: code})
-	}
+// CloseWhere closes, in every room, the connections that match (a logged-out session, a
+// disabled account).
+func (h *Hub) CloseWhere(match Match, code websocket.StatusCode) {
+	h.closeMatching("", match, code)
 }
 
 // CloseScreens closes the shared screens of one meeting with a "stop" code (the leader
-// closed them). It returns at once.
+// closed them).
 func (h *Hub) CloseScreens(meetingID string) {
-	h.toRoom(meetingID, request{kind: reqKick, match: func(p Participant) bool { return p.Screen != "" }, code: CloseForbidden})
+	h.closeMatching(meetingID, Match{Screens: true}, CloseForbidden)
+}
+
+// closeMatching closes the matching connections of one meeting ("": of every meeting).
+func (h *Hub) closeMatching(meetingID string, match Match, code websocket.StatusCode) {
+	req := request{kind: reqKick, match: match.matches, code: code}
+	if meetingID == "" {
+		for _, r := range h.loaded() {
+			go r.send(context.Background(), req)
+		}
+	} else {
+		h.toRoom(meetingID, req)
+	}
+	h.publish(clusterMsg{Kind: msgKick, Meeting: meetingID, Match: &match, Code: int(code)})
 }
 
 // LowerHand lowers a member's raised hand on all their devices: the leader gave them the
-// floor. It returns at once.
+// floor.
 func (h *Hub) LowerHand(meetingID, memberID string) {
 	h.toRoom(meetingID, request{kind: reqLowerHand, memberID: memberID})
+	h.publish(clusterMsg{Kind: msgHand, Meeting: meetingID, Member: memberID})
 }
 
 // Admitted tells the lobby connections of one waiting session that they were let in (or
 // turned away); they reload into the board (or the turned-away page).
 func (h *Hub) Admitted(meetingID, key string, admitted bool) {
 	h.toRoom(meetingID, request{kind: reqAdmitted, key: key, admitted: admitted})
+	h.publish(clusterMsg{Kind: msgAdmit, Meeting: meetingID, Key: key, Admitted: admitted})
 }
 
 // ConsentChanged applies a new set of covered organisations at once: professionals whose
@@ -394,6 +434,7 @@ func (h *Hub) Admitted(meetingID, key string, admitted bool) {
 // the lobby only for consent are let in when it now covers them.
 func (h *Hub) ConsentChanged(meetingID string, covered map[string]bool) {
 	h.toRoom(meetingID, request{kind: reqConsent, covered: covered})
+	h.publish(clusterMsg{Kind: msgConsent, Meeting: meetingID, Covered: covered})
 }
 
 // Reload makes a loaded room read its directory again (members added, a role handed over,
@@ -401,6 +442,7 @@ func (h *Hub) ConsentChanged(meetingID string, covered map[string]bool) {
 // change. Connections whose role changed reload their page; everyone else gets a fresh
 // snapshot. A room that is not loaded reads everything afresh when it loads.
 func (h *Hub) Reload(ctx context.Context, meetingID string) {
+	h.publish(clusterMsg{Kind: msgReload, Meeting: meetingID})
 	h.mu.Lock()
 	r := h.rooms[meetingID]
 	h.mu.Unlock()
@@ -471,6 +513,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	for _, r := range rooms {
 		r.stop(CloseServerRestart)
 	}
+	defer h.leaveCluster()
 	for _, r := range rooms {
 		select {
 		case <-r.done:
@@ -478,6 +521,17 @@ func (h *Hub) Shutdown(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// leaveCluster tells the other instances to forget this one's rosters and stops
+// listening.
+func (h *Hub) leaveCluster() {
+	if h.notifier == nil {
+		return
+	}
+	h.publish(clusterMsg{Kind: msgGone})
+	h.stopCluster()
+	h.clusterDone.Wait()
 }
 
 // ShuttingDown reports whether Shutdown has begun.

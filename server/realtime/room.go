@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -40,7 +41,12 @@ type Room struct {
 	lobby map[*conn]struct{} // waiting to be let in: lobby messages only
 	ring  []ringEntry        // recent changes, oldest first, for resume and idempotency
 	cids  map[string]int64
-	hands int64 // hands raised so far, numbering the queue
+	// lastHand is when the latest hand went up (Unix ms, made unique): the queue's order.
+	lastHand int64
+
+	// Other instances' rosters of this meeting, by their hub's id (see cluster.go).
+	remote        map[string]remoteRoster
+	rosterPending bool
 }
 
 type ringEntry struct {
@@ -62,6 +68,11 @@ const (
 	reqLeads
 	reqView
 	reqLowerHand
+	reqCatchUp    // another instance committed (seq)
+	reqResync     // the cluster listener reconnected: catch up, reload, check sessions
+	reqRoster     // another instance's roster (from, roster; nil roster: forget it)
+	reqSendRoster // send this room's roster to the other instances
+	reqDrop       // close these connections (drop, code)
 )
 
 type request struct {
@@ -105,6 +116,16 @@ type request struct {
 
 	// view: runs on the room's goroutine with the board
 	view func(b *board.Board, dir *board.Directory)
+
+	// catch-up: the seq another instance reached
+	seq int64
+
+	// roster
+	from   string
+	roster *roster
+
+	// drop
+	drop map[*conn]bool
 }
 
 type renderResult struct {
@@ -116,15 +137,16 @@ type renderResult struct {
 
 func newRoom(h *Hub, id string) *Room {
 	return &Room{
-		hub:   h,
-		id:    id,
-		in:    make(chan request, 256),
-		quit:  make(chan websocket.StatusCode, 1),
-		ready: make(chan struct{}),
-		done:  make(chan struct{}),
-		conns: map[*conn]struct{}{},
-		lobby: map[*conn]struct{}{},
-		cids:  map[string]int64{},
+		hub:    h,
+		id:     id,
+		in:     make(chan request, 256),
+		quit:   make(chan websocket.StatusCode, 1),
+		ready:  make(chan struct{}),
+		done:   make(chan struct{}),
+		conns:  map[*conn]struct{}{},
+		lobby:  map[*conn]struct{}{},
+		cids:   map[string]int64{},
+		remote: map[string]remoteRoster{},
 	}
 }
 
@@ -193,10 +215,20 @@ func (r *Room) run() {
 	close(r.ready)
 	idle := time.NewTicker(r.hub.opt.IdleRoom)
 	defer idle.Stop()
+	var cluster <-chan time.Time // nil (never) without other instances
+	if r.hub.notifier != nil {
+		t := time.NewTicker(rosterEvery)
+		defer t.Stop()
+		cluster = t.C
+		// Changes committed elsewhere between loading and listening are read now.
+		r.catchUp(0)
+	}
 	for {
 		select {
 		case req := <-r.in:
 			r.handle(req)
+		case <-cluster:
+			r.clusterTick()
 		case code := <-r.quit:
 			r.closeAll(code)
 			r.drain(code)
@@ -256,11 +288,13 @@ func (r *Room) drop(c *conn) {
 			r.leadChanged()
 		}
 		r.broadcastPresence()
+		r.rosterChanged()
 	}
 	if _, ok := r.lobby[c]; ok {
 		delete(r.lobby, c)
 		r.nconns.Add(-1)
 		r.broadcastLobby()
+		r.rosterChanged()
 	}
 }
 
@@ -282,12 +316,15 @@ func (r *Room) handle(req request) {
 		}
 		if req.hand != nil {
 			if *req.hand && !c.hand {
-				r.hands++ // the queue's order: by when hands went up, ties impossible
-				c.handAt = r.hands
+				// The queue's order is by when hands went up, on the server's clock (so
+				// that instances agree), made unique within the room.
+				r.lastHand = max(r.hub.opt.Now().UnixMilli(), r.lastHand+1)
+				c.handAt = r.lastHand
 			}
 			c.hand = *req.hand
 		}
 		r.broadcastPresence()
+		r.rosterChanged()
 	case reqRender:
 		role := r.roleOf(req.participant.Member)
 		frags, err := r.hub.render.Board(req.participant.variantAs(role), r.b, r.dir)
@@ -337,6 +374,33 @@ func (r *Room) handle(req request) {
 			}
 		}
 		r.broadcastPresence()
+		r.rosterChanged()
+	case reqCatchUp:
+		r.catchUp(req.seq)
+	case reqResync:
+		r.catchUp(0)
+		r.reload()
+		ps := map[*conn]Participant{}
+		for _, set := range []map[*conn]struct{}{r.conns, r.lobby} {
+			for c := range set {
+				ps[c] = c.p
+			}
+		}
+		r.revalidate(ps)
+		r.rosterChanged()
+	case reqRoster:
+		r.takeRoster(req.from, req.roster)
+	case reqSendRoster:
+		r.sendRoster()
+	case reqDrop:
+		for _, set := range []map[*conn]struct{}{r.conns, r.lobby} {
+			for c := range set {
+				if req.drop[c] {
+					c.kill(req.code)
+					r.drop(c)
+				}
+			}
+		}
 	}
 }
 
@@ -363,6 +427,13 @@ func (r *Room) coordinatorOnline() bool {
 	for c := range r.conns {
 		if c.p.Member.Role == board.RoleCoordinator {
 			return true
+		}
+	}
+	for _, ro := range r.remote {
+		for _, e := range ro.People {
+			if e.Role == string(board.RoleCoordinator) {
+				return true
+			}
 		}
 	}
 	return false
@@ -464,6 +535,7 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 		r.nconns.Add(1)
 		c.enqueue(mustJSON(lobbyMsg{T: "lobby", State: "waiting", Reason: c.p.Lobby.Reason}))
 		r.broadcastLobby()
+		r.rosterChanged()
 		return
 	}
 	r.conns[c] = struct{}{}
@@ -503,7 +575,9 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: c.variant.change(&missed[i]), HTML: frags}))
 		}
 	}
+	r.hub.m.resumes[resume].Inc()
 	r.broadcastPresence()
+	r.rosterChanged()
 	if c.variant.Role == board.RoleCoordinator {
 		r.sendLobby(c)
 	}
@@ -521,8 +595,28 @@ func (r *Room) broadcastLobby() {
 	}
 }
 
-// waiting lists who waits in the lobby, once each (a person may have two devices there).
+// waiting lists who waits in the lobby, here or at another instance, once each (a person
+// may have two devices there).
 func (r *Room) waiting() []LobbyEntry {
+	out := r.localWaiting()
+	seen := map[string]bool{}
+	for _, l := range out {
+		seen[l.Key] = true
+	}
+	for _, ro := range r.remote {
+		for _, l := range ro.Lobby {
+			if !seen[l.Key] {
+				seen[l.Key] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// localWaiting lists who waits in this instance's lobby, once each.
+func (r *Room) localWaiting() []LobbyEntry {
 	seen := map[string]bool{}
 	var out []LobbyEntry
 	for l := range r.lobby {
@@ -588,6 +682,7 @@ func (r *Room) state(v Variant) StateJSON {
 // applyOp is the heart of the protocol: idempotency, authorise+validate+apply, durable
 // commit, then (and only then) the event to everyone.
 func (r *Room) applyOp(req request) {
+	start := time.Now()
 	op := req.op
 	respond := func(res Result) {
 		if req.reply != nil {
@@ -605,81 +700,146 @@ func (r *Room) applyOp(req request) {
 			return
 		}
 	}
-	if seq, ok := r.cids[op.CID]; ok {
-		r.ack(req, seq)
-		respond(Result{Seq: seq})
-		return
-	}
 	actor := req.actor
 	if m, ok := r.dir.Member(actor.MemberID); ok {
 		actor.Role = r.roleOf(m)
 	}
-	env := board.ApplyEnv{At: r.hub.opt.Now(), ChildSignAge: r.hub.opt.ChildSignAge}
-	if op.Kind == board.OpFreeze && r.hub.opt.MakePlan != nil {
-		env.Freeze = func(version int) ([]byte, error) {
-			return r.hub.opt.MakePlan(r.b, r.dir, version, env.At, actor)
-		}
-	}
-	ch, err := r.b.ApplyWith(r.dir, actor, op, r.b.Seq+1, env)
-	if err != nil {
-		var be *board.Error
-		if !errors.As(err, &be) {
-			// Not the op's fault: the plan document could not be made.
-			r.hub.log.Error("apply op", "meeting", r.id, "op", string(op.Kind), "err", err)
-			r.unavailable(req, respond)
-			return
-		}
-		// A resend of an op applied before this room was loaded may now be refused (e.g.
-		// "exists"); if its cid is in the log it was applied, so acknowledge it.
-		if seq, lerr := r.hub.store.SeqByCID(context.Background(), r.id, op.CID); lerr == nil {
+	for attempt := 1; ; attempt++ {
+		if seq, ok := r.cids[op.CID]; ok {
+			r.hub.m.opsRepeated.Inc()
 			r.ack(req, seq)
 			respond(Result{Seq: seq})
 			return
 		}
-		r.reject(req, be)
-		respond(Result{Reject: be})
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err = r.hub.store.Commit(ctx, r.id, ch)
-	cancel()
-	switch {
-	case err == nil:
-	case errors.Is(err, board.ErrDuplicateCID):
-		seq, lerr := r.hub.store.SeqByCID(context.Background(), r.id, op.CID)
-		if lerr != nil {
+		env := board.ApplyEnv{At: r.hub.opt.Now(), ChildSignAge: r.hub.opt.ChildSignAge}
+		if op.Kind == board.OpFreeze && r.hub.opt.MakePlan != nil {
+			env.Freeze = func(version int) ([]byte, error) {
+				return r.hub.opt.MakePlan(r.b, r.dir, version, env.At, actor)
+			}
+		}
+		ch, err := r.b.ApplyWith(r.dir, actor, op, r.b.Seq+1, env)
+		if err != nil {
+			var be *board.Error
+			if !errors.As(err, &be) {
+				// Not the op's fault: the plan document could not be made.
+				r.hub.log.Error("apply op", "meeting", r.id, "op", string(op.Kind), "err", err)
+				r.unavailable(req, respond)
+				return
+			}
+			// A resend of an op applied before this room was loaded may now be refused
+			// (e.g. "exists"); if its cid is in the log it was applied, so acknowledge it.
+			if seq, lerr := r.hub.store.SeqByCID(context.Background(), r.id, op.CID); lerr == nil {
+				r.hub.m.opsRepeated.Inc()
+				r.ack(req, seq)
+				respond(Result{Seq: seq})
+				return
+			}
+			r.hub.m.opsRejected.Inc()
+			r.reject(req, be)
+			respond(Result{Reject: be})
+			return
+		}
+		commitStart := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = r.hub.store.Commit(ctx, r.id, ch)
+		cancel()
+		r.hub.m.commit.ObserveSince(commitStart)
+		switch {
+		case err == nil:
+		case errors.Is(err, board.ErrDuplicateCID):
+			seq, lerr := r.hub.store.SeqByCID(context.Background(), r.id, op.CID)
+			if lerr != nil {
+				r.unavailable(req, respond)
+				return
+			}
+			r.hub.m.opsRepeated.Inc()
+			r.ack(req, seq)
+			respond(Result{Seq: seq})
+			return
+		case errors.Is(err, board.ErrSeqConflict) && attempt < maxConflictRetries:
+			// Another instance committed to this meeting first: take its changes and
+			// apply the op again on top of them, as if it had arrived a moment later.
+			r.hub.m.conflicts.Inc()
+			r.catchUp(0)
+			if attempt > 1 {
+				// Two instances racing for every seq of one meeting (two people typing
+				// as fast as they can, each on another instance): a random pause of a
+				// millisecond or two breaks the symmetry.
+				time.Sleep(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
+			}
+			continue
+		default:
+			r.hub.log.Error("commit op", "meeting", r.id, "err", err)
 			r.unavailable(req, respond)
 			return
 		}
-		r.ack(req, seq)
-		respond(Result{Seq: seq})
-		return
-	case errors.Is(err, board.ErrSeqConflict):
-		// Someone else wrote to this meeting (another instance). Reload and let the
-		// client resend; its op is still pending on its side.
-		r.hub.log.Warn("seq conflict; reloading room", "meeting", r.id)
-		b, lerr := r.hub.store.LoadBoard(context.Background(), r.id)
-		if lerr == nil {
-			b.OlderText = r.olderText
-			r.b, r.ring, r.cids = b, nil, map[string]int64{}
-		} else {
-			r.hub.log.Error("reload room", "meeting", r.id, "err", lerr)
+		r.b.Commit(ch)
+		r.remember(ch)
+		respond(Result{Seq: ch.Seq})
+		r.broadcast(&ch)
+		if ch.Kind == board.OpPhase {
+			r.broadcastLobby() // who can be let in depends on the phase
 		}
-		r.closeAll(CloseResync)
-		r.unavailable(req, respond)
-		return
-	default:
-		r.hub.log.Error("commit op", "meeting", r.id, "err", err)
-		r.unavailable(req, respond)
+		r.hub.m.opsApplied.Inc()
+		r.hub.m.apply.ObserveSince(start)
 		return
 	}
-	r.b.Commit(ch)
-	r.remember(ch)
-	respond(Result{Seq: ch.Seq})
-	r.broadcast(&ch)
-	if ch.Kind == board.OpPhase {
-		r.broadcastLobby() // who can be let in depends on the phase
+}
+
+// maxConflictRetries bounds how often one op is applied again after another instance
+// took its seq; past it the op is refused as "try again" and the client resends it.
+const maxConflictRetries = 8
+
+// catchUp reads the changes that other instances committed to this meeting, beyond the
+// board's seq, and applies and broadcasts them as if made here. target is the seq one
+// of them reported (0: unknown, read whatever there is). A room far behind (it missed
+// wake-ups while the database was away) reloads the board and sends everyone a snapshot.
+func (r *Room) catchUp(target int64) {
+	if target != 0 && target <= r.b.Seq {
+		return // this room made it, or has already read it
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	chs, err := r.hub.store.ChangesSince(ctx, r.id, r.b.Seq, maxResumeEvents+1)
+	if err != nil {
+		// The next wake-up, op or resync tries again.
+		r.hub.log.Warn("read other instances' changes", "meeting", r.id, "err", err)
+		return
+	}
+	if len(chs) > maxResumeEvents {
+		r.resnapshot(ctx)
+		return
+	}
+	for i := range chs {
+		ch := &chs[i]
+		if ch.Seq != r.b.Seq+1 {
+			r.resnapshot(ctx)
+			return
+		}
+		r.b.Commit(*ch)
+		r.remember(*ch)
+		r.broadcast(ch)
+		if ch.Kind == board.OpPhase {
+			r.broadcastLobby()
+		}
+		r.hub.m.remoteChanges.Inc()
+	}
+}
+
+// resnapshot reloads the board from the database and sends every connection the whole
+// board.
+func (r *Room) resnapshot(ctx context.Context) {
+	b, err := r.hub.store.LoadBoard(ctx, r.id)
+	if err != nil {
+		r.hub.log.Error("reload board", "meeting", r.id, "err", err)
+		return
+	}
+	b.OlderText = r.olderText
+	r.b, r.ring, r.cids = b, nil, map[string]int64{}
+	for c := range r.conns {
+		r.sendSnapshot(c, "")
+	}
+	r.broadcastLobby()
 }
 
 func (r *Room) remember(ch board.Change) {
@@ -736,31 +896,60 @@ func (r *Room) broadcast(ch *board.Change) {
 	}
 }
 
-// broadcastPresence sends everyone the list of who is here, editing what, with hands up.
-func (r *Room) broadcastPresence() {
-	byMember := map[string]*PresenceEntry{}
+// localPeople is who is connected to this instance's room, once each, editing what, with
+// hands up.
+func (r *Room) localPeople() []PresenceEntry {
+	var entries []PresenceEntry
 	for c := range r.conns {
 		if c.p.Screen != "" {
-			continue
+			continue // the shared screen is nobody
 		}
-		e := byMember[c.p.Member.ID]
+		entries = append(entries, PresenceEntry{Member: c.p.Member.ID, Name: c.p.Member.Name, Role: string(c.p.Member.Role),
+			Editing: c.editing, Hand: c.hand, HandOrder: c.handAt})
+	}
+	return mergePeople(entries)
+}
+
+// mergePeople makes one entry per person of entries from several devices (and instances):
+// editing what any device edits, with the hand up if any device raised it, at the time
+// the first one went up. Sorted by member id.
+func mergePeople(entries []PresenceEntry) []PresenceEntry {
+	byMember := map[string]*PresenceEntry{}
+	for _, in := range entries {
+		e := byMember[in.Member]
 		if e == nil {
-			e = &PresenceEntry{Member: c.p.Member.ID, Name: c.p.Member.Name, Role: string(c.p.Member.Role)}
-			byMember[c.p.Member.ID] = e
+			e = &PresenceEntry{Member: in.Member, Name: in.Name, Role: in.Role}
+			byMember[in.Member] = e
 		}
-		if c.editing != "" {
-			e.Editing = c.editing
+		if in.Editing != "" {
+			e.Editing = in.Editing
 		}
-		if c.hand && (!e.Hand || c.handAt < e.HandOrder) {
-			e.HandOrder = c.handAt // the first of the person's devices to raise it
+		if in.Hand && (!e.Hand || in.HandOrder < e.HandOrder) {
+			e.HandOrder = in.HandOrder
 		}
-		e.Hand = e.Hand || c.hand
+		e.Hand = e.Hand || in.Hand
 	}
 	people := make([]PresenceEntry, 0, len(byMember))
 	for _, e := range byMember {
+		if !e.Hand {
+			e.HandOrder = 0
+		}
 		people = append(people, *e)
 	}
 	sort.Slice(people, func(i, j int) bool { return people[i].Member < people[j].Member })
+	return people
+}
+
+// broadcastPresence sends everyone the list of who is here (at any instance), editing
+// what, with hands up.
+func (r *Room) broadcastPresence() {
+	people := r.localPeople()
+	if len(r.remote) > 0 {
+		for _, ro := range r.remote {
+			people = append(people, ro.People...)
+		}
+		people = mergePeople(people)
+	}
 	type variant struct {
 		lang string
 		lead bool

@@ -45,7 +45,8 @@ type Env struct {
 	// The demo coordinator's (demo-coord's) login.
 	CoordinatorEmail, CoordinatorPassword string
 
-	http *httptest.Server
+	http     *httptest.Server
+	stopOnce sync.Once
 }
 
 // Options tune the server under test.
@@ -57,14 +58,23 @@ type Options struct {
 	Now func() time.Time
 	// PseudoRTL adds the right-to-left test language i18n.PseudoRTL ("ar-XB").
 	PseudoRTL bool
+	// Store is the server's store (nil: a new SQLite database). The server closes it.
+	Store board.Store
+	// Join makes this server a second instance beside a running one: Store must be a
+	// store on the same database (a PostgreSQL one), which is not seeded again; the demo
+	// meeting, the join links and the coordinator's login are the first one's.
+	Join *Env
 }
 
 // Start starts a server with the demo team and meeting; it stops when the test ends.
 func Start(t testing.TB, opt Options) *Env {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "barnteam.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
+	st := opt.Store
+	if st == nil {
+		var err error
+		if st, err = sqlite.Open(filepath.Join(t.TempDir(), "barnteam.db"), sqlite.Options{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cat, err := i18n.Load()
 	if err != nil {
@@ -89,6 +99,12 @@ func Start(t testing.TB, opt Options) *Env {
 	}
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
+	if opt.Join != nil {
+		e := &Env{URL: base, MeetingID: opt.Join.MeetingID, Store: st, Server: srv, Catalog: cat, Links: opt.Join.Links, http: hs,
+			CoordinatorEmail: opt.Join.CoordinatorEmail, CoordinatorPassword: opt.Join.CoordinatorPassword}
+		t.Cleanup(e.Stop)
+		return e
+	}
 	res, err := demo.Seed(context.Background(), st, base, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -106,14 +122,20 @@ func Start(t testing.TB, opt Options) *Env {
 		t.Fatal(err)
 	}
 	e.Links["demo-coord"] = base + "/j/" + token
-	t.Cleanup(func() {
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// Stop shuts the server down as the command does on SIGTERM (live sockets first, with a
+// "reconnect" code), and closes its store. Stopping twice is harmless.
+func (e *Env) Stop() {
+	e.stopOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(ctx)
-		hs.Close()
-		st.Close()
+		e.Server.Shutdown(ctx)
+		e.http.Close()
+		e.Store.Close()
 	})
-	return e
 }
 
 // Client returns an HTTP client for a member who has joined with their link and been let

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -14,15 +15,20 @@ import (
 	"github.com/barnteam/barnteam/server/board"
 )
 
-// notifyChannel is the one LISTEN/NOTIFY channel of the instances sharing a database.
-// Payloads are "c <store> <seq> <meeting>" after a commit (sent by the commit's own
+// channelFor names the LISTEN/NOTIFY channel of the instances sharing a database schema.
+// Channels are database-wide, so the schema is in the name: two deployments (or two
+// tests) in one database, each in its own schema, do not hear each other.
+func channelFor(schema string) string {
+	sum := sha256.Sum256([]byte(schema))
+	return "barnteam_" + hex.EncodeToString(sum[:8])
+}
+
+// The channel's payloads are "c <store> <seq> <meeting>" after a commit (sent by the commit's own
 // transaction, so only when it commits) and "m <store> <message>" for Notify. <store> is
 // the sending Store's random id, so that an instance skips what it sent itself.
-const notifyChannel = "barnteam"
-
-// listenAppName names the listening connection in pg_stat_activity, for operators (and
-// the test that cuts it).
-const listenAppName = "barnteam-listen"
+// ListenApplicationName is how the store's listening connection shows in
+// pg_stat_activity: "barnteam-listen " and the store's random id.
+func (s *Store) ListenApplicationName() string { return "barnteam-listen " + s.id }
 
 func newStoreID() string {
 	var b [8]byte
@@ -43,7 +49,7 @@ func (s *Store) Notify(ctx context.Context, payload []byte) error {
 	if len(payload) > board.MaxNotifyBytes {
 		return fmt.Errorf("notify: %d bytes is too long", len(payload))
 	}
-	_, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, "m "+s.id+" "+string(payload))
+	_, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, "m "+s.id+" "+string(payload))
 	return err
 }
 
@@ -76,7 +82,7 @@ func (s *Store) Listen(ctx context.Context, h board.Listener) {
 // whether it got as far as listening.
 func (s *Store) listenOnce(ctx context.Context, h board.Listener) (heard bool, err error) {
 	cfg := s.pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = listenAppName
+	cfg.RuntimeParams["application_name"] = s.ListenApplicationName()
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
@@ -84,9 +90,10 @@ func (s *Store) listenOnce(ctx context.Context, h board.Listener) (heard bool, e
 		return false, err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return false, err
 	}
+	s.listenPID.Store(conn.PgConn().PID())
 	// Listening from here on: whatever was sent before may have been missed.
 	h.Resync()
 	for {

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/barnteam/barnteam/server/board"
@@ -41,9 +42,12 @@ var migrations embed.FS
 
 // Store is the PostgreSQL implementation of board.Store.
 type Store struct {
-	pool *pgxpool.Pool
-	gc   *groupcommit.Committer // batches Commit's writes
-	id   string                 // this Store's random id in wake-ups (see notify.go)
+	pool    *pgxpool.Pool
+	gc      *groupcommit.Committer // batches Commit's writes
+	id      string                 // this Store's random id in wake-ups (see notify.go)
+	channel string                 // the LISTEN/NOTIFY channel of this database schema
+
+	listenPID atomic.Uint32 // the listening connection's backend, for tests that cut it
 }
 
 // Options tune a Store; the zero value is the safe default.
@@ -87,6 +91,12 @@ func Open(ctx context.Context, databaseURL string, opt Options) (*Store, error) 
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.channel = channelFor(schema)
 	s.gc = groupcommit.New(s.CommitBatch, groupcommit.Options{Workers: 2})
 	return s, nil
 }
@@ -410,7 +420,7 @@ func (s *Store) queueChange(b *pgx.Batch, meetingID string, ch board.Change, now
 		FROM meetings mt LEFT JOIN members m ON m.id = $4 LEFT JOIN organisations o ON o.id = m.org_id
 		WHERE mt.id = $1 AND mt.seq = $2`,
 		meetingID, ch.Seq, now, ch.Actor, string(board.AuditEdit), ch.AuditTarget())
-	b.Queue(`SELECT pg_notify($1, $2)`, notifyChannel, s.commitPayload(meetingID, ch.Seq))
+	b.Queue(`SELECT pg_notify($1, $2)`, s.channel, s.commitPayload(meetingID, ch.Seq))
 	return nil
 }
 
