@@ -26,6 +26,10 @@ func (d fragData) ClockText() string {
 	return d.P.Plain("meeting.clock", "minutes", fmt.Sprint((end-m.StartedAt)/60000), "planned", fmt.Sprint(d.B.PlannedMinutes()))
 }
 
+// NowMS is the server's clock when the fragment was drawn, in Unix ms: a page counts the
+// timer from it until its connection brings the clock (a device's own clock may be wrong).
+func (d fragData) NowMS() int64 { return d.now().UnixMilli() }
+
 // TimerText is the time left on the item's timer now, as m:ss (with a minus sign when
 // over).
 func (d fragData) TimerText() string {

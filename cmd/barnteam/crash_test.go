@@ -49,6 +49,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/store/sqlite"
 )
 
@@ -309,12 +310,20 @@ func freeAddr(t *testing.T) string {
 // process cannot start there.
 func startServer(t *testing.T, bin, data, addr string) *proc {
 	t.Helper()
+	return startProc(t, bin, addr, true, "-demo", "-data", data)
+}
+
+// startProc starts the binary with args and -addr (addr, or a free port), retrying on
+// other ports when it cannot start there. With demo it waits for the demo's printed links
+// and login as well as for "listening".
+func startProc(t *testing.T, bin, addr string, demo bool, args ...string) *proc {
+	t.Helper()
 	var errs []error
 	for attempt := 0; attempt < 4; attempt++ {
 		if addr == "" || attempt > 0 {
 			addr = freeAddr(t)
 		}
-		p, err := tryStart(t, bin, data, addr)
+		p, err := tryStart(t, bin, addr, demo, args)
 		if err == nil {
 			return p
 		}
@@ -324,9 +333,9 @@ func startServer(t *testing.T, bin, data, addr string) *proc {
 	return nil
 }
 
-func tryStart(t *testing.T, bin, data, addr string) (*proc, error) {
+func tryStart(t *testing.T, bin, addr string, demo bool, args []string) (*proc, error) {
 	p := &proc{t: t, addr: addr, base: "http://" + addr, stdout: newOutBuf(), stderr: newOutBuf(), done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "-demo", "-data", data, "-addr", addr)
+	p.cmd = exec.Command(bin, append(args, "-addr", addr)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	// Flags win over the environment twins, but an inherited BARNTEAM_DATABASE_URL (CI
 	// sets one for the store contract suite) has no flag here: keep the child's
@@ -369,7 +378,8 @@ func tryStart(t *testing.T, bin, data, addr string) (*proc, error) {
 	for {
 		p.links = parseLinks(p.stdout.String(), p.base)
 		p.email, p.password = parseLogin(p.stdout.String(), p.base)
-		if len(p.links) == len(crashMembers)-1 && p.password != "" && strings.Contains(p.stderr.String(), listening) {
+		printed := !demo || (len(p.links) == len(crashMembers)-1 && p.password != "")
+		if printed && strings.Contains(p.stderr.String(), listening) {
 			break
 		}
 		select {
@@ -378,7 +388,7 @@ func tryStart(t *testing.T, bin, data, addr string) (*proc, error) {
 		case <-p.done:
 			return fail("exited before listening")
 		case <-timeout.C:
-			return fail("no join links, coordinator login and \"listening\" within 20s; stdout:\n%s", p.stdout.String())
+			return fail("no join links and coordinator login (with -demo) or no \"listening\" within 20s; stdout:\n%s", p.stdout.String())
 		}
 	}
 	hc := &http.Client{Timeout: 2 * time.Second}
@@ -602,6 +612,14 @@ func verifyDB(t *testing.T, rec *recorder, data string, round int) verified {
 		t.Fatalf("open the crashed database: %v", err)
 	}
 	defer st.Close()
+	return verifyLog(t, rec, st)
+}
+
+// verifyLog checks a meeting's op log against what the clients were told: every op
+// acknowledged and every event observed is there at its seq; the seqs are 1..N without
+// gaps; no cid is there twice; nothing refused or never sent is there.
+func verifyLog(t *testing.T, rec *recorder, st board.Store) verified {
+	t.Helper()
 	ctx := context.Background()
 	changes, err := st.ChangesSince(ctx, crashMeeting, 0, 1<<20)
 	if err != nil {
@@ -1159,7 +1177,9 @@ func (s *session) reader() {
 			switch {
 			case o == nil:
 				c.rec.errorf("%s: reject of %s, which is not pending: %s", c.id, m.CID, data)
-			case m.Code == "rate":
+			case m.Code == "rate" || m.Code == "unavailable":
+				// "Send it again a little later" (PROTOCOL.md): the rate limit, or, with
+				// two instances, an op that lost the race for its seq too often.
 				c.rateRefused++
 				o.sentIn = 0 // send it again
 			default:

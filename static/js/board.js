@@ -213,11 +213,19 @@ function receive(m) {
 }
 
 /** Merge server-rendered fragments into the page without disturbing anyone's typing. */
+// The element that last had the focus: a button that sent an op may have lost it already
+// (disabled while its op is on the way) when the update that removes it arrives.
+let lastFocus = null;
+document.addEventListener("focusin", (e) => { lastFocus = e.target; });
+
 function morphAll(frags) {
   const current = currentItem();
+  const focused = document.activeElement && document.activeElement !== document.body ? document.activeElement : lastFocus;
+  let focusRegion = null; // the region that held the focus, in case its control goes
   for (const f of frags || []) {
     const el = document.getElementById(f.target);
     if (!el) continue;
+    if (focused && el.contains(focused)) focusRegion = f.target;
     Idiomorph.morph(el, f.html, {
       morphStyle: "outerHTML",
       ignoreActiveValue: true,
@@ -225,7 +233,24 @@ function morphAll(frags) {
     });
   }
   tick();
-  if (currentItem() !== current) followCurrent();
+  const changed = currentItem() !== current;
+  if (changed) followCurrent();
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (lost && focused && !focused.isConnected) refocus(changed, focusRegion);
+}
+
+/**
+ * The focused control went away with an update (the "make current" button is not shown
+ * on the current item): put the focus where the person can go on from, never on <body>,
+ * from where a keyboard user would have to start over.
+ */
+function refocus(currentChanged, regionID) {
+  const target = (currentChanged && currentEl()) || (regionID && document.getElementById(regionID));
+  if (!target) return;
+  if (!target.hasAttribute("tabindex") && !target.matches("a[href], button, input, select, textarea")) {
+    target.setAttribute("tabindex", "-1");
+  }
+  target.focus({ preventScroll: currentChanged });
 }
 
 function isTextControl(node) {
@@ -237,6 +262,13 @@ function serverText(node) {
 }
 
 function beforeNodeMorphed(oldNode, newNode) {
+  if (oldNode instanceof HTMLButtonElement && oldNode === document.activeElement && newNode instanceof HTMLButtonElement) {
+    // ignoreActiveValue leaves the focused element's contents and value alone, which
+    // protects typing; a button has nothing typed in it, and its label and value must say
+    // what it does now ("Starta tiden" became "Pausa"), for the eye and the screen reader.
+    morphButton(oldNode, newNode);
+    return false;
+  }
   if (oldNode instanceof HTMLElement && oldNode.matches("input:not([type=hidden]), textarea, select")) {
     // Forms that add something are always rendered empty; what is typed in them stays.
     if (oldNode.closest("form[data-create]")) return false;
@@ -263,6 +295,16 @@ function beforeNodeMorphed(oldNode, newNode) {
     return false;
   }
   return true;
+}
+
+function morphButton(oldNode, newNode) {
+  for (const a of [...oldNode.attributes]) {
+    if (!newNode.hasAttribute(a.name)) oldNode.removeAttribute(a.name);
+  }
+  for (const a of newNode.attributes) {
+    if (oldNode.getAttribute(a.name) !== a.value) oldNode.setAttribute(a.name, a.value);
+  }
+  if (oldNode.innerHTML !== newNode.innerHTML) oldNode.innerHTML = newNode.innerHTML;
 }
 
 function beforeNodeRemoved(node) {
@@ -752,8 +794,19 @@ window.addEventListener("beforeunload", (e) => {
 // only at thresholds (five minutes, one minute, time's up), never every second.
 
 let serverOffset = 0; // server clock minus this device's clock, in ms
+let clockKnown = false; // from the connection (welcome, heartbeat), not just the page
 function clockFrom(now) {
-  if (typeof now === "number" && now > 0) serverOffset = now - Date.now();
+  if (typeof now === "number" && now > 0) {
+    serverOffset = now - Date.now();
+    clockKnown = true;
+  }
+}
+{
+  // Until the connection brings the server's clock, count from the clock the page was
+  // drawn with: a device whose own clock is wrong shows the right time from the start.
+  const st = document.getElementById("meeting-status");
+  const drawn = st ? Number(st.dataset.now) : 0;
+  if (drawn > 0) serverOffset = drawn - Date.now();
 }
 function serverNow() { return Date.now() + serverOffset; }
 
@@ -763,7 +816,9 @@ function formatLeft(ms) {
   return sign + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
 }
 
-let lastThreshold = null; // "item:threshold" last announced
+let lastThreshold = null; // "item:ends:threshold" last seen
+let mostLeft = { key: "", left: 0 }; // the most time this page saw left on the timer
+const thresholds = { five: 300000, one: 60000, over: 0 };
 function tick() {
   const st = document.getElementById("meeting-status");
   if (!st) return;
@@ -780,12 +835,17 @@ function tick() {
   const text = formatLeft(left);
   if (timer.textContent !== text) timer.textContent = text;
   timer.classList.toggle("is-over", left < 0);
-  if (d.timerRunning !== "true") return;
+  if (d.timerRunning !== "true" || !clockKnown) return; // thresholds only on the server's clock
+  const timerKey = d.timerItem + ":" + d.timerEnds;
+  if (mostLeft.key !== timerKey) mostLeft = { key: timerKey, left };
+  mostLeft.left = Math.max(mostLeft.left, left);
   const threshold = left <= 0 ? "over" : left <= 60000 ? "one" : left <= 300000 ? "five" : "";
-  const key = d.timerItem + ":" + d.timerEnds + ":" + threshold;
+  const key = timerKey + ":" + threshold;
   if (threshold && key !== lastThreshold) {
-    // Said once per threshold and timer; not when the page opens already past it.
-    if (lastThreshold !== null && lastThreshold.startsWith(d.timerItem + ":" + d.timerEnds)) {
+    // Said once per threshold and timer; not when the page opens already past it, nor
+    // for a timer that started at the threshold (five minutes for a five-minute item):
+    // only when this page saw it more than a second above.
+    if (lastThreshold !== null && lastThreshold.startsWith(timerKey) && mostLeft.left > thresholds[threshold] + 1000) {
       announce(threshold === "over" ? d.msgOver : threshold === "one" ? d.msgOne : d.msgFive);
     }
   }
