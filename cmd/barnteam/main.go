@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -53,8 +54,13 @@ type Config struct {
 func main() {
 	args := os.Args[1:]
 	run := serve
-	if len(args) >= 2 && args[0] == "user" && args[1] == "add" {
+	switch {
+	case len(args) >= 2 && args[0] == "user" && args[1] == "add":
 		run, args = userAdd, args[2:]
+	case len(args) >= 1 && args[0] == "backup":
+		run, args = backup, args[1:]
+	case len(args) >= 1 && args[0] == "restore":
+		run, args = restore, args[1:]
 	}
 	if err := run(args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "barnteam:", err)
@@ -128,6 +134,14 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	release, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	store, err := openStore(cfg)
 	if err != nil {
 		return err
@@ -234,7 +248,7 @@ func loadCatalog(cfg Config) (*i18n.Catalog, error) {
 const storeOpenTimeout = time.Minute
 
 // openStore opens PostgreSQL when a database URL is given, else the embedded SQLite under
-// the data directory.
+// the data directory. It takes no lock: "user add" may run beside a server.
 func openStore(cfg Config) (board.Store, error) {
 	if cfg.DatabaseURL != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
@@ -296,5 +310,108 @@ func userAdd(args []string, getenv func(string) string, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintf(stdout, "Created %s <%s>. Give them this one-time link (valid %s) to set their password:\n  %s\n", u.Name, u.Email, accounts.PasswordLinkTTL, link)
+	return nil
+}
+
+// The SQLite database's file in the data directory, and the key that seals the plans.
+const (
+	dbFile  = "barnteam.db"
+	keyFile = "plan-signing-key.pem"
+)
+
+// backup is "barnteam backup -to DIR": a consistent copy of the SQLite database and the
+// plan-signing key, made while the server runs. (With PostgreSQL, back up the database
+// with its own tools; see docs/DEPLOY.md.)
+func backup(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("barnteam backup", flag.ContinueOnError)
+	to := fs.String("to", "", "a new directory for the backup (required; must not exist or be empty)")
+	cfg, err := parseConfig(fs, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if *to == "" {
+		return errors.New("-to: say where the backup goes")
+	}
+	if cfg.DatabaseURL != "" {
+		return errors.New("the database is PostgreSQL: back it up with pg_dump or continuous archiving (docs/DEPLOY.md), and copy " + keyFile + " from the data directory")
+	}
+	if err := os.MkdirAll(*to, 0o700); err != nil {
+		return err
+	}
+	if entries, err := os.ReadDir(*to); err != nil || len(entries) > 0 {
+		return fmt.Errorf("%s is not an empty directory", *to)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	if err := sqlite.Backup(ctx, filepath.Join(cfg.DataDir, dbFile), filepath.Join(*to, dbFile)); err != nil {
+		return err
+	}
+	keyCopied := false
+	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, keyFile)); err == nil {
+		if err := os.WriteFile(filepath.Join(*to, keyFile), b, 0o600); err != nil {
+			return err
+		}
+		keyCopied = true
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	info, err := os.Stat(filepath.Join(*to, dbFile))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes, checked, %v)", filepath.Join(cfg.DataDir, dbFile), *to, info.Size(), time.Since(start).Round(time.Millisecond))
+	if keyCopied {
+		fmt.Fprintf(stdout, " with %s", keyFile)
+	}
+	fmt.Fprintln(stdout, ".")
+	return nil
+}
+
+// restore is "barnteam restore -from DIR": it puts a backup in place of the SQLite
+// database (and the plan-signing key, if the backup has one). The server must be stopped;
+// the files it replaces are kept beside them.
+func restore(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("barnteam restore", flag.ContinueOnError)
+	from := fs.String("from", "", "the backup directory, as made by barnteam backup (required)")
+	cfg, err := parseConfig(fs, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if *from == "" {
+		return errors.New("-from: say which backup to restore")
+	}
+	if cfg.DatabaseURL != "" {
+		return errors.New("the database is PostgreSQL: restore it with its own tools (docs/DEPLOY.md)")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	release, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	ctx := context.Background()
+	if err := sqlite.Restore(ctx, filepath.Join(*from, dbFile), filepath.Join(cfg.DataDir, dbFile), stamp); err != nil {
+		return err
+	}
+	msg := "Restored the database"
+	if key, err := os.ReadFile(filepath.Join(*from, keyFile)); err == nil {
+		dst := filepath.Join(cfg.DataDir, keyFile)
+		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, key) {
+			if err == nil {
+				if err := os.Rename(dst, dst+".replaced-"+stamp); err != nil {
+					return err
+				}
+			}
+			if err := os.WriteFile(dst, key, 0o600); err != nil {
+				return err
+			}
+			msg += " and the plan-signing key"
+		}
+	}
+	fmt.Fprintf(stdout, "%s from %s into %s; the replaced files are kept with the suffix .replaced-%s.\n", msg, *from, cfg.DataDir, stamp)
 	return nil
 }

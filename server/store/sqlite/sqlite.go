@@ -46,6 +46,9 @@ type Store struct {
 	dirty atomic.Bool // commits since the last checkpoint
 	stop  chan struct{}
 	done  sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Options tune a Store; the zero value is the safe default.
@@ -124,13 +127,17 @@ func (s *Store) checkpointLoop(every time.Duration) {
 	}
 }
 
-// Close stops the checkpointer, checkpoints fully and closes every connection.
+// Close waits for the commits being written, stops the checkpointer, checkpoints fully
+// and closes every connection. Closing twice is harmless.
 func (s *Store) Close() error {
-	s.gc.Close()
-	close(s.stop)
-	s.done.Wait()
-	_, _ = s.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return errors.Join(s.cp.Close(), s.r.Close(), s.w.Close())
+	s.closeOnce.Do(func() {
+		s.gc.Close()
+		close(s.stop)
+		s.done.Wait()
+		_, _ = s.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		s.closeErr = errors.Join(s.cp.Close(), s.r.Close(), s.w.Close())
+	})
+	return s.closeErr
 }
 
 // migrate applies the embedded migrations in order, each in its own transaction.
