@@ -25,6 +25,7 @@ var allowedImports = map[string][]string{
 	"server/store":             {"server/board"},
 	"server/metrics":           {},
 	"server/store/groupcommit": {"server/board"},
+	"server/store/pgtest":      {},
 	"server/store/sqlite":      {"server/board", "server/store/groupcommit"},
 	"server/store/postgres":    {"server/board", "server/store/groupcommit"},
 	"server/realtime":          {"server/board", "server/metrics"},

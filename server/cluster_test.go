@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
@@ -12,18 +10,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/realtime"
 	"github.com/barnteam/barnteam/server/secret"
 	"github.com/barnteam/barnteam/server/servertest"
+	"github.com/barnteam/barnteam/server/store/pgtest"
 	"github.com/barnteam/barnteam/server/store/postgres"
 )
 
@@ -32,58 +28,11 @@ import (
 // be. The tests with real processes (kill one, clients move to the other) are in
 // cmd/barnteam.
 
-const pgEnv = "BARNTEAM_TEST_DATABASE_URL"
-
-// pgSchema creates an empty schema in the test database for one test and returns a URL
-// that uses it; it skips the test when the database is not configured and fails it when
-// it is configured but unreachable.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(pgEnv)
-	if base == "" {
-		t.Skip(pgEnv + " is not set; the multi-instance tests need PostgreSQL")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("%s is set but the database is unreachable: %v", pgEnv, err)
-	}
-	defer conn.Close(ctx)
-	var b [8]byte
-	crand.Read(b[:])
-	schema := "barnteam_cluster_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("%s: the multi-instance tests need a postgres:// URL", pgEnv)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // twoInstances starts two servers on one new database schema; the second is started
 // beside the first (the demo is seeded once).
 func twoInstances(t *testing.T, hub realtime.Options) (a, b *servertest.Env) {
 	t.Helper()
-	u := pgSchema(t)
+	u := pgtest.Schema(t)
 	open := func() board.Store {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -274,10 +223,7 @@ func TestClusterListenerLost(t *testing.T) {
 	}
 
 	name := b.Store.(interface{ ListenApplicationName() string }).ListenApplicationName()
-	conn, err := pgx.Connect(ctx, os.Getenv(pgEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := pgtest.Connect(t, pgtest.BaseURL(t))
 	defer conn.Close(context.Background())
 	tag, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, name)
 	if err != nil || tag.RowsAffected() != 1 {

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/servertest"
+	"github.com/barnteam/barnteam/server/store/pgtest"
 	"github.com/barnteam/barnteam/server/store/postgres"
 )
 
@@ -56,7 +55,7 @@ func status(t *testing.T, u string) (int, string) {
 // "disk full" error (SQLSTATE 53100, raised by a trigger), then recovers.
 func TestDatabaseFullPostgreSQL(t *testing.T) {
 	t.Parallel()
-	u := pgSchema(t)
+	u := pgtest.Schema(t)
 	ctx := testCtx(t, 60*time.Second)
 	st, err := postgres.Open(ctx, u, postgres.Options{})
 	if err != nil {
@@ -67,10 +66,7 @@ func TestDatabaseFullPostgreSQL(t *testing.T) {
 	a, b := ps[0], ps[1]
 	before := storeSeq(t, env)
 
-	admin, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := pgtest.Connect(t, u)
 	defer admin.Close(context.Background())
 	if _, err := admin.Exec(ctx, `
 		CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$

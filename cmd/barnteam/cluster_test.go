@@ -17,61 +17,18 @@ package main_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	mrand "math/rand/v2"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/barnteam/barnteam/server/store/pgtest"
 	"github.com/barnteam/barnteam/server/store/postgres"
 )
 
-// testSchema creates a schema in the test database and returns a URL that uses it; it
-// skips without BARNTEAM_TEST_DATABASE_URL and fails when that is set but unreachable.
-func testSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BARNTEAM_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("BARNTEAM_TEST_DATABASE_URL is not set; two instances need PostgreSQL")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("BARNTEAM_TEST_DATABASE_URL is set but the database is unreachable: %v", err)
-	}
-	defer conn.Close(context.Background())
-	var b [8]byte
-	rand.Read(b[:])
-	schema := pgx.Identifier{"barnteam_procs_" + hex.EncodeToString(b[:])}
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, base); err == nil {
-			conn.Exec(ctx, `DROP SCHEMA `+schema.Sanitize()+` CASCADE`)
-			conn.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema[0])
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func TestTwoInstances(t *testing.T) {
-	dbURL := testSchema(t)
+	dbURL := pgtest.Schema(t)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := mrand.New(mrand.NewPCG(seed, seed^0x5bd1e995))
@@ -87,20 +44,7 @@ func TestTwoInstances(t *testing.T) {
 	procs[1] = startProc(t, bin, "", false, "-data", data, "-database-url", dbURL)
 	first := procs[0] // printed the links and the login
 
-	clients := make([]*client, len(crashMembers))
-	var coord *client
-	for i, m := range crashMembers {
-		clients[i] = newClient(t, rec, m.id, m.short, m.kind)
-		if m.id == coordinator {
-			coord = clients[i]
-			coord.login(first)
-		}
-	}
-	for _, c := range clients {
-		if c != coord {
-			c.join(first, coord)
-		}
-	}
+	clients := signIn(t, rec, first)
 
 	st, err := postgres.Open(context.Background(), dbURL, postgres.Options{})
 	if err != nil {

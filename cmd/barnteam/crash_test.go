@@ -102,20 +102,7 @@ func TestCrash(t *testing.T) {
 	rec := newRecorder(t)
 
 	p := startServer(t, bin, data, "")
-	clients := make([]*client, len(crashMembers))
-	var coord *client
-	for i, m := range crashMembers {
-		clients[i] = newClient(t, rec, m.id, m.short, m.kind)
-		if m.id == coordinator {
-			coord = clients[i]
-			coord.login(p)
-		}
-	}
-	for _, c := range clients {
-		if c != coord {
-			c.join(p, coord)
-		}
-	}
+	clients := signIn(t, rec, p)
 
 	for round := 1; round <= rounds; round++ {
 		began := time.Now()
@@ -814,6 +801,28 @@ func (c *client) join(p *proc, coord *client) {
 	coord.onBoard(resp, page, "letting "+c.id+" in")
 	resp, page = c.fetch(http.MethodGet, p.base+c.boardPath(), nil)
 	c.onBoard(resp, page, "after admission")
+}
+
+// signIn makes the test's clients and gets them in the real way at p (which printed the
+// demo's links and login): the coordinator signs in, the others follow their links and
+// are let in from the lobby by the coordinator.
+func signIn(t *testing.T, rec *recorder, p *proc) []*client {
+	t.Helper()
+	clients := make([]*client, len(crashMembers))
+	var coord *client
+	for i, m := range crashMembers {
+		clients[i] = newClient(t, rec, m.id, m.short, m.kind)
+		if m.id == coordinator {
+			coord = clients[i]
+			coord.login(p)
+		}
+	}
+	for _, c := range clients {
+		if c != coord {
+			c.join(p, coord)
+		}
+	}
+	return clients
 }
 
 // freeze stops the client's drivers from sending anything more and returns how many ops

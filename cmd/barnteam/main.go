@@ -137,11 +137,15 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	release, err := lockDataDir(cfg.DataDir)
-	if err != nil {
-		return err
+	if cfg.DatabaseURL == "" {
+		// One server per SQLite database. (With PostgreSQL the data directory holds only
+		// the signing key, which several instances may share.)
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
-	defer release()
 	store, err := openStore(cfg)
 	if err != nil {
 		return err
@@ -319,48 +323,58 @@ const (
 	keyFile = "plan-signing-key.pem"
 )
 
+// sqliteCommand reads the flags of backup and restore: the server's (-data and the rest)
+// and the directory flag dirFlag, which is required. Both work on SQLite only.
+func sqliteCommand(name, dirFlag, usage string, args []string, getenv func(string) string, stderr io.Writer) (Config, string, error) {
+	fs := flag.NewFlagSet("barnteam "+name, flag.ContinueOnError)
+	dir := fs.String(dirFlag, "", usage)
+	cfg, err := parseConfig(fs, args, getenv, stderr)
+	if err != nil {
+		return cfg, "", err
+	}
+	if *dir == "" {
+		return cfg, "", fmt.Errorf("-%s: %s", dirFlag, usage)
+	}
+	if cfg.DatabaseURL != "" {
+		return cfg, "", fmt.Errorf("the database is PostgreSQL: %s it with the database's own tools (pg_dump, continuous archiving; docs/DEPLOY.md) and copy %s from the data directory", name, keyFile)
+	}
+	return cfg, *dir, nil
+}
+
 // backup is "barnteam backup -to DIR": a consistent copy of the SQLite database and the
 // plan-signing key, made while the server runs. (With PostgreSQL, back up the database
 // with its own tools; see docs/DEPLOY.md.)
 func backup(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("barnteam backup", flag.ContinueOnError)
-	to := fs.String("to", "", "a new directory for the backup (required; must not exist or be empty)")
-	cfg, err := parseConfig(fs, args, getenv, stderr)
+	cfg, to, err := sqliteCommand("backup", "to", "a new directory for the backup (required; must not exist or be empty)", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	if *to == "" {
-		return errors.New("-to: say where the backup goes")
-	}
-	if cfg.DatabaseURL != "" {
-		return errors.New("the database is PostgreSQL: back it up with pg_dump or continuous archiving (docs/DEPLOY.md), and copy " + keyFile + " from the data directory")
-	}
-	if err := os.MkdirAll(*to, 0o700); err != nil {
+	if err := os.MkdirAll(to, 0o700); err != nil {
 		return err
 	}
-	if entries, err := os.ReadDir(*to); err != nil || len(entries) > 0 {
-		return fmt.Errorf("%s is not an empty directory", *to)
+	if entries, err := os.ReadDir(to); err != nil || len(entries) > 0 {
+		return fmt.Errorf("%s is not an empty directory", to)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	if err := sqlite.Backup(ctx, filepath.Join(cfg.DataDir, dbFile), filepath.Join(*to, dbFile)); err != nil {
+	if err := sqlite.Backup(ctx, filepath.Join(cfg.DataDir, dbFile), filepath.Join(to, dbFile)); err != nil {
 		return err
 	}
 	keyCopied := false
 	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, keyFile)); err == nil {
-		if err := os.WriteFile(filepath.Join(*to, keyFile), b, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(to, keyFile), b, 0o600); err != nil {
 			return err
 		}
 		keyCopied = true
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	info, err := os.Stat(filepath.Join(*to, dbFile))
+	info, err := os.Stat(filepath.Join(to, dbFile))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes, checked, %v)", filepath.Join(cfg.DataDir, dbFile), *to, info.Size(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes, checked, %v)", filepath.Join(cfg.DataDir, dbFile), to, info.Size(), time.Since(start).Round(time.Millisecond))
 	if keyCopied {
 		fmt.Fprintf(stdout, " with %s", keyFile)
 	}
@@ -372,17 +386,9 @@ func backup(args []string, getenv func(string) string, stdout, stderr io.Writer)
 // database (and the plan-signing key, if the backup has one). The server must be stopped;
 // the files it replaces are kept beside them.
 func restore(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("barnteam restore", flag.ContinueOnError)
-	from := fs.String("from", "", "the backup directory, as made by barnteam backup (required)")
-	cfg, err := parseConfig(fs, args, getenv, stderr)
+	cfg, from, err := sqliteCommand("restore", "from", "the backup directory, as made by barnteam backup (required)", args, getenv, stderr)
 	if err != nil {
 		return err
-	}
-	if *from == "" {
-		return errors.New("-from: say which backup to restore")
-	}
-	if cfg.DatabaseURL != "" {
-		return errors.New("the database is PostgreSQL: restore it with its own tools (docs/DEPLOY.md)")
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
@@ -394,11 +400,11 @@ func restore(args []string, getenv func(string) string, stdout, stderr io.Writer
 	defer release()
 	stamp := time.Now().UTC().Format("20060102T150405Z")
 	ctx := context.Background()
-	if err := sqlite.Restore(ctx, filepath.Join(*from, dbFile), filepath.Join(cfg.DataDir, dbFile), stamp); err != nil {
+	if err := sqlite.Restore(ctx, filepath.Join(from, dbFile), filepath.Join(cfg.DataDir, dbFile), stamp); err != nil {
 		return err
 	}
 	msg := "Restored the database"
-	if key, err := os.ReadFile(filepath.Join(*from, keyFile)); err == nil {
+	if key, err := os.ReadFile(filepath.Join(from, keyFile)); err == nil {
 		dst := filepath.Join(cfg.DataDir, keyFile)
 		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, key) {
 			if err == nil {
@@ -412,6 +418,6 @@ func restore(args []string, getenv func(string) string, stdout, stderr io.Writer
 			msg += " and the plan-signing key"
 		}
 	}
-	fmt.Fprintf(stdout, "%s from %s into %s; the replaced files are kept with the suffix .replaced-%s.\n", msg, *from, cfg.DataDir, stamp)
+	fmt.Fprintf(stdout, "%s from %s into %s; the replaced files are kept with the suffix .replaced-%s.\n", msg, from, cfg.DataDir, stamp)
 	return nil
 }

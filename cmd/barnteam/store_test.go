@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/store/pgtest"
 	"github.com/barnteam/barnteam/server/store/postgres"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestDatabaseURLOpensPostgreSQL: with -database-url the server opens PostgreSQL (and
@@ -29,32 +25,9 @@ func TestDatabaseURLOpensPostgreSQL(t *testing.T) {
 		t.Errorf("the data directory got %d entries; with a database URL SQLite must not be opened", len(entries))
 	}
 
-	base := os.Getenv("BARNTEAM_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("BARNTEAM_TEST_DATABASE_URL is not set; the rest of this test needs PostgreSQL")
-	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("BARNTEAM_TEST_DATABASE_URL is set but the database is unreachable: %v", err)
-	}
-	defer conn.Close(ctx)
-	var b [8]byte
-	rand.Read(b[:])
-	schema := pgx.Identifier{"barnteam_test_" + hex.EncodeToString(b[:])}
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Exec(ctx, `DROP SCHEMA `+schema.Sanitize()+` CASCADE`)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema[0])
-	u.RawQuery = q.Encode()
-
-	st, err := openStore(Config{DataDir: dir, DatabaseURL: u.String()})
+	u := pgtest.Schema(t)
+	st, err := openStore(Config{DataDir: dir, DatabaseURL: u})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,76 +12,18 @@ import (
 
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/store"
+	"github.com/barnteam/barnteam/server/store/pgtest"
 	"github.com/barnteam/barnteam/server/store/postgres"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// envURL names the variable that switches the suite on. When it is set, an unreachable
-// database fails the tests; when it is not, they skip.
-const envURL = "BARNTEAM_TEST_DATABASE_URL"
-
 var ctx = context.Background()
 
-func baseURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		t.Skip(envURL + " is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store suite")
-	}
-	return u
-}
-
-// connect opens one plain connection to the test database (or fails the test).
-func connect(t testing.TB, u string) *pgx.Conn {
-	t.Helper()
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, u)
-	if err != nil {
-		t.Fatalf("%s is set but the database is unreachable: %v", envURL, err)
-	}
-	return conn
-}
-
-// newSchema creates an empty schema with a random name and returns a URL whose
-// search_path is that schema, so each store a test makes is isolated from every other
-// test, package and run. The schema is dropped when the test ends.
-func newSchema(t testing.TB) string {
-	t.Helper()
-	base := baseURL(t)
-	var b [8]byte
-	rand.Read(b[:])
-	name := "barnteam_test_" + hex.EncodeToString(b[:])
-	conn := connect(t, base)
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn := connect(t, base)
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return withSearchPath(t, base, name)
-}
-
-// withSearchPath adds search_path to a postgres:// URL or a key=value connection string.
-func withSearchPath(t testing.TB, base, schema string) string {
-	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatalf("%s: %v", envURL, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return base + " search_path=" + schema
-}
+// The tests' database, from BARNTEAM_TEST_DATABASE_URL (see pgtest).
+func baseURL(t testing.TB) string              { return pgtest.BaseURL(t) }
+func connect(t testing.TB, u string) *pgx.Conn { return pgtest.Connect(t, u) }
+func newSchema(t testing.TB) string            { return pgtest.Schema(t) }
 
 func open(t testing.TB, u string) *postgres.Store {
 	t.Helper()
