@@ -599,8 +599,8 @@ func TestMeetingTimerThresholdsAnnouncedOnce(t *testing.T) {
 // ---------------------------------------------------------------------------------------
 // 4. axe-core on the meeting's pages
 
-// mtgInLang opens path in lang, waits with ready (when given) and checks <html lang dir>.
-func mtgInLang(p *person, path, lang string, ready func()) {
+// openInLang opens path in lang, waits with ready (when given) and checks <html lang dir>.
+func openInLang(p *person, path, lang string, ready func()) {
 	p.t.Helper()
 	sep := "?"
 	if strings.Contains(path, "?") {
@@ -619,7 +619,7 @@ func mtgInLang(p *person, path, lang string, ready func()) {
 func mtgAxeLangs(p *person, what, path string, ready func(), langs ...string) {
 	p.t.Helper()
 	for _, lang := range langs {
-		mtgInLang(p, path, lang, ready)
+		openInLang(p, path, lang, ready)
 		axeCheck(p, what+" ("+lang+")")
 	}
 }

@@ -426,20 +426,7 @@ func TestPlanAccessibility(t *testing.T) {
 	board := coord.boardPath()
 	langs := []string{"en", "sv"} // Swedish last: it stays the pages' language
 
-	// inLang opens path in lang and waits for it.
-	inLang := func(p *person, path, lang string, ready func()) {
-		t.Helper()
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		p.open(path + sep + "lang=" + lang)
-		if ready != nil {
-			ready()
-		}
-		dir := i18n.Dir(lang)
-		p.waitJS(`<html lang="`+lang+`" dir="`+dir+`">`, `document.documentElement.lang === `+jsString(lang)+` && document.documentElement.dir === `+jsString(dir))
-	}
+	inLang := openInLang
 
 	// Draft.
 	for _, lang := range langs {
