@@ -32,7 +32,7 @@ COPY --from=build --chown=65532:65532 /out/backup /backup
 ENV BARNTEAM_ADDR=0.0.0.0:8080 \
     BARNTEAM_DATA=/data
 # /data holds barnteam.db (SQLite, with its -wal and -shm files), plan-signing-key.pem and
-# barnteam.lock. With PostgreSQL it holds only the key and the lock.
+# barnteam.lock. With PostgreSQL it holds only the key.
 VOLUME /data
 EXPOSE 8080
 # Metrics are off unless BARNTEAM_METRICS_ADDR is set (e.g. 0.0.0.0:9090). Port 9090 is
