@@ -165,3 +165,21 @@ func TestBackupWhileWritingAndRestore(t *testing.T) {
 		t.Errorf("the kept database is at seq %d, want %d", s, written)
 	}
 }
+
+// TestWrongSigningKeyRefused: a server whose data directory holds another key than the
+// one that sealed this database's plans does not start, and says what to do.
+func TestWrongSigningKeyRefused(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(filepath.Join(dir, dbFile), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimSigningKey(context.Background(), "0123456789abcdef"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	err = serve([]string{"-addr", "127.0.0.1:0"}, env(map[string]string{"BARNTEAM_DATA": dir}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "0123456789abcdef") || !strings.Contains(err.Error(), keyFile) {
+		t.Errorf("a server with another key: %v, want a refusal naming both keys and the file", err)
+	}
+}

@@ -162,6 +162,18 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	// Every instance must seal with the same key, or a plan sealed here would not verify
+	// there; the first start records the key's id in the database.
+	kctx, kcancel := context.WithTimeout(context.Background(), storeOpenTimeout)
+	recorded, err := store.ClaimSigningKey(kctx, signer.KeyID())
+	kcancel()
+	if err != nil {
+		return err
+	}
+	if recorded != signer.KeyID() {
+		return fmt.Errorf("the plans in this database are sealed with the key %s, but %s holds the key %s: copy %s from an instance that has the right one (or restore it from the backup)",
+			recorded, filepath.Join(cfg.DataDir, keyFile), signer.KeyID(), keyFile)
+	}
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, Store: store, Catalog: cat, Log: log,
 		Signer: signer, ChildSignAge: cfg.ChildSignAge, Retention: cfg.Retention, LegalBasis: cfg.LegalBasis})
 	if err != nil {

@@ -133,6 +133,11 @@ type PlanStore interface {
 	PlanPDFByHash(ctx context.Context, sha256 string) (meetingID string, version int, err error)
 
 	CreateDownloadLink(ctx context.Context, l DownloadLink) error
+
+	// ClaimSigningKey records keyID as the id of the key that seals this deployment's
+	// plans, unless one is recorded already, and returns the one recorded: an instance
+	// whose key is not that one must not start (its seals would not verify elsewhere).
+	ClaimSigningKey(ctx context.Context, keyID string) (string, error)
 	// DownloadLinkByHash returns an unexpired download link by its token's hash.
 	DownloadLinkByHash(ctx context.Context, hash []byte, now time.Time) (DownloadLink, error)
 }

@@ -870,6 +870,7 @@ func (r *Room) reject(req request, be *board.Error) {
 }
 
 func (r *Room) unavailable(req request, respond func(Result)) {
+	r.hub.m.opsFailed.Inc()
 	if req.conn != nil {
 		req.conn.enqueue(mustJSON(rejectMsg{T: "reject", CID: req.op.CID, Code: codeUnavailable,
 			Message: r.hub.render.Message(req.conn.p.Lang, "op.unavailable")}))

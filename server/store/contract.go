@@ -53,6 +53,7 @@ func RunContract(t *testing.T, newStore Factory) {
 		{"OneTimeRace", testOneTimeRace},
 		// Added with group commit (batch_contract.go).
 		{"CommitBatch", testCommitBatch},
+		{"SigningKey", testSigningKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

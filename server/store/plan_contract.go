@@ -186,3 +186,20 @@ func testAgendaTemplates(t *testing.T, s board.Store) {
 		t.Errorf("follow-up meeting = %+v, want %+v", got, fu)
 	}
 }
+
+// testSigningKey: the first key claimed is the deployment's; a later claim with another
+// key gets the first one back and changes nothing.
+func testSigningKey(t *testing.T, s board.Store) {
+	got, err := s.ClaimSigningKey(ctx, "key-a")
+	must(t, err)
+	if got != "key-a" {
+		t.Errorf("first claim: %q, want key-a", got)
+	}
+	for _, k := range []string{"key-b", "key-a"} {
+		got, err := s.ClaimSigningKey(ctx, k)
+		must(t, err)
+		if got != "key-a" {
+			t.Errorf("claim with %s: %q, want the recorded key-a", k, got)
+		}
+	}
+}

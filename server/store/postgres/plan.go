@@ -105,3 +105,14 @@ func (s *Store) DownloadLinkByHash(ctx context.Context, hash []byte, now time.Ti
 		hash, when(now)).Scan(&l.TokenHash, &l.MeetingID, &l.MemberID, at(&l.CreatedAt), at(&l.ExpiresAt))
 	return l, notFound(err)
 }
+
+func (s *Store) ClaimSigningKey(ctx context.Context, keyID string) (string, error) {
+	// Two instances starting at once: the second's insert waits for the first's and does
+	// nothing; its select then sees the first's row.
+	if _, err := s.pool.Exec(ctx, `INSERT INTO settings(name, value) VALUES ('plan_signing_key', $1) ON CONFLICT (name) DO NOTHING`, keyID); err != nil {
+		return "", err
+	}
+	var recorded string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'plan_signing_key'`).Scan(&recorded)
+	return recorded, err
+}

@@ -130,3 +130,19 @@ func (s *Store) DownloadLinkByHash(ctx context.Context, hash []byte, now time.Ti
 	l.CreatedAt, l.ExpiresAt = fromMS(created), fromMS(expires)
 	return l, notFound(err)
 }
+
+func (s *Store) ClaimSigningKey(ctx context.Context, keyID string) (string, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings(name, value) VALUES ('plan_signing_key', ?) ON CONFLICT (name) DO NOTHING`, keyID); err != nil {
+		return "", err
+	}
+	var recorded string
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = 'plan_signing_key'`).Scan(&recorded); err != nil {
+		return "", err
+	}
+	return recorded, tx.Commit()
+}
