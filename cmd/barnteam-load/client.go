@@ -401,6 +401,8 @@ func randID(rng *rand.Rand, n int) string {
 	return string(b)
 }
 
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // readEnd is how a connection's reading ended.
 type readEnd struct {
 	kind closeKind
@@ -409,23 +411,31 @@ type readEnd struct {
 
 // read decodes and applies messages until the connection ends.
 func (c *client) read(ctx context.Context, conn *websocket.Conn) readEnd {
-	var buf bytes.Buffer
 	for {
 		typ, rd, err := conn.Reader(ctx)
 		if err != nil {
 			return c.readErr(ctx, err)
 		}
+		// Buffers are shared by all connections: a connection holds one only while it
+		// reads and decodes a message, so 8,000 idle connections hold none.
+		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
-		if _, err := buf.ReadFrom(rd); err != nil {
+		_, err = buf.ReadFrom(rd)
+		now := time.Now()
+		if err != nil {
+			bufPool.Put(buf)
 			return c.readErr(ctx, err)
 		}
 		c.lastRecv.Store(int64(time.Since(c.r.start)))
 		if typ != websocket.MessageText {
+			bufPool.Put(buf)
 			c.r.st.errors.add("binary frame from server", 1)
 			continue
 		}
-		now := time.Now()
-		m, lobby, err := decodeServerMsg(buf.Bytes())
+		m, lobby, err := decodeServerMsg(stripHTML(buf.Bytes()))
+		if buf.Cap() <= 1<<20 {
+			bufPool.Put(buf)
+		}
 		if err != nil {
 			c.r.st.errors.add("decode: "+shortErr(err), 1)
 			continue

@@ -222,3 +222,17 @@ func TestHistogram(t *testing.T) {
 		}
 	}
 }
+
+func TestStripHTML(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"t":"event","seq":3,"change":{"cid":"x","compass":{"works":{"v":"a \"html\":[ b","r":3}}},"html":[{"target":"a","html":"<p class=\"x\">]}\\\\</p>"}],"announce":"A"}`,
+			`{"t":"event","seq":3,"change":{"cid":"x","compass":{"works":{"v":"a \"html\":[ b","r":3}}},"announce":"A"}`},
+		{`{"t":"event","seq":3,"html":[]}`, `{"t":"event","seq":3}`},
+		{`{"t":"hb","now":1}`, `{"t":"hb","now":1}`},
+		{`{"t":"event","html":["unterminated`, `{"t":"event","html":["unterminated`},
+	} {
+		if got := string(stripHTML([]byte(c.in))); got != c.want {
+			t.Errorf("stripHTML(%s)\n got %s\nwant %s", c.in, got, c.want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -61,6 +62,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.SeedWorkers, "seed-workers", 4, "meetings seeded at once")
 	fs.StringVar(&c.JSON, "json", "", "also write the figures to this JSON `file`")
 	fs.BoolVar(&c.Assert, "assert", true, "exit 1 when anything was lost or duplicated")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the generator's own CPU profile to this `file`")
+	fs.StringVar(&c.MemProfile, "memprofile", "", "write the generator's own heap profile to this `file` (taken after connecting)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -100,6 +103,19 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "barnteam-load:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "barnteam-load:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := run(ctx, cfg)
 	if res != nil {
 		writeReport(stdout, res)

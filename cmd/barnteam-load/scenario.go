@@ -7,6 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,9 +44,11 @@ type config struct {
 	SeedWorkers int
 	ConnectWait time.Duration
 
-	JSON   string
-	Assert bool
-	Out    io.Writer // progress and the report
+	JSON       string
+	Assert     bool
+	CPUProfile string
+	MemProfile string
+	Out        io.Writer // progress and the report
 }
 
 // meetingRun is one seeded meeting during the run.
@@ -290,6 +295,9 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	time.Sleep(2 * time.Second) // let the server settle before reading its memory
 	memAfter := sampleMemory(ctx, r.httpClient, cfg.Metrics, base, pid)
 	res.Memory = memoryOf(memBefore, memAfter, r.connectedCount())
+	if cfg.MemProfile != "" {
+		writeHeapProfile(cfg.MemProfile)
+	}
 
 	// Edit.
 	cpu0 := sampleCPU(pid)
@@ -322,8 +330,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	res.CPU = cpuOf(cpu0, sampleCPU(pid), editDur)
 
 	// Drain: every op confirmed or refused, or the drain period is over.
-	r.logf("draining (up to %s)", cfg.Drain)
-	waitFor(ctx, cfg.Drain, func() bool { return r.pendingTotal() == 0 })
+	r.drain(ctx)
 	stopAll()
 	r.logf("clients stopped; %d ops still unconfirmed", r.pendingTotal())
 
@@ -337,6 +344,24 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	}
 	r.fill(res)
 	return res, nil
+}
+
+// drain waits until every op is confirmed or refused. A server that is behind gets the
+// time it needs as long as it makes progress: the drain ends when nothing was confirmed
+// or refused for cfg.Drain, or after 10 × cfg.Drain in all.
+func (r *runner) drain(ctx context.Context) {
+	r.logf("draining: waiting for %d unconfirmed ops (gives up after %s without progress)", r.pendingTotal(), r.cfg.Drain)
+	hard := time.Now().Add(10 * r.cfg.Drain)
+	done := func() int64 { return r.st.applied.Load() + r.st.rejected.total() }
+	last, lastChange := done(), time.Now()
+	for r.pendingTotal() > 0 && time.Now().Before(hard) && time.Since(lastChange) < r.cfg.Drain {
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return
+		}
+		if d := done(); d != last {
+			last, lastChange = d, time.Now()
+		}
+	}
 }
 
 // progress waits d, printing a line now and then.
@@ -477,3 +502,13 @@ func (r *runner) fill(res *result) {
 }
 
 var _ board.Store // the seeding and verification speak to the server's store
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	_ = pprof.WriteHeapProfile(f)
+}

@@ -156,3 +156,60 @@ func peekType(b []byte) (string, bool) {
 	}
 	return string(rest[:i]), true
 }
+
+// stripHTML removes the top-level "html" array (the rendered fragments) from a message in
+// place, so that decoding does not scan the largest part of every event twice; the client
+// renders nothing. The key is found as `,"html":[`: inside a JSON string every quote is
+// escaped, and the fragments' own "html" keys hold strings, not arrays. Anything that does
+// not look as expected is returned as it was.
+func stripHTML(b []byte) []byte {
+	const key = `,"html":[`
+	start := bytes.Index(b, []byte(key))
+	if start < 0 {
+		return b
+	}
+	end := skipArray(b, start+len(key)-1)
+	if end < 0 {
+		return b
+	}
+	n := copy(b[start:], b[end:])
+	return b[:start+n]
+}
+
+// skipArray returns the index just after the JSON array that starts at b[i] == '[', or -1.
+func skipArray(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case '"':
+			// Jump to the closing quote: the next quote not escaped by an odd number of
+			// backslashes.
+			j := i + 1
+			for {
+				k := bytes.IndexByte(b[j:], '"')
+				if k < 0 {
+					return -1
+				}
+				j += k
+				bs := 0
+				for p := j - 1; p > i && b[p] == '\\'; p-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+				j++
+			}
+			i = j
+		}
+		i++
+	}
+	return -1
+}
