@@ -597,7 +597,11 @@ func (c *client) handle(now time.Time, m *serverMsg, lobby *lobbyMsg) (closeKind
 			st.errors.add("reject for an unknown cid", 1)
 			return 0, false
 		}
-		st.rejected.add(m.Code, 1)
+		if m.Code == "invalid" && m.Field != "" {
+			st.rejected.add(m.Code+"("+m.Field+")", 1)
+		} else {
+			st.rejected.add(m.Code, 1)
+		}
 		switch m.Code {
 		case "unavailable", "rate":
 			// Keep it and send it again a little later, with the same cid.

@@ -49,7 +49,7 @@ func writeReport(w io.Writer, r *result) {
 	row("connections", "%d (%d meetings × %d)", r.Connections, r.Meetings, r.ClientsPerMtg)
 	row("load", "%.3g edits/s per meeting for %.0f s", r.EditsPerSec, r.DurationS)
 	row("seeding / connecting", "%.1f s / %.1f s", r.SeedS, r.ConnectS)
-	row("ops/s applied", "%.1f", r.OpsPerSec)
+	row("ops/s applied", "%.1f (confirmed while editing)", r.OpsPerSec)
 	row("fan-out latency", "p50 %s  p99 %s  p99.9 %s  max %s  (%d samples)", ms(r.Fanout.P50), ms(r.Fanout.P99), ms(r.Fanout.P999), ms(r.Fanout.Max), r.Fanout.Samples)
 	row("durable-ack latency", "p50 %s  p99 %s  p99.9 %s  max %s  (%d samples)", ms(r.Ack.P50), ms(r.Ack.P99), ms(r.Ack.P999), ms(r.Ack.Max), r.Ack.Samples)
 	row("ops", "made %d, sent %d, applied %d (%d by ack), re-sends %d (%d acked after their replayed event)", r.Made, r.Sent, r.Applied, r.ByAck, r.Resends, r.LateAcks)

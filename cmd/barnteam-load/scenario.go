@@ -327,6 +327,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	r.ops.Store(false)
 	r.churn.Store(false)
 	editDur := time.Since(tEdit)
+	appliedInEdit := r.st.applied.Load()
 	res.CPU = cpuOf(cpu0, sampleCPU(pid), editDur)
 
 	// Drain: every op confirmed or refused, or the drain period is over.
@@ -334,7 +335,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	stopAll()
 	r.logf("clients stopped; %d ops still unconfirmed", r.pendingTotal())
 
-	res.OpsPerSec = float64(r.st.applied.Load()) / editDur.Seconds()
+	res.OpsPerSec = float64(appliedInEdit) / editDur.Seconds()
 	r.logf("verifying against the database")
 	vctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
