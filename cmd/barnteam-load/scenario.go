@@ -241,7 +241,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer r.server.stop()
+		defer func() { r.server.stop() }() // the one running at the end: a storm replaces it
 		if err := waitReady(ctx, r.httpClient, base, 60*time.Second); err != nil {
 			return nil, err
 		}
@@ -288,6 +288,10 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		wg.Wait()
 	}
 	if !waitFor(ctx, cfg.Ramp+cfg.ConnectWait, func() bool { return r.connectedCount() == n }) {
+		if ctx.Err() != nil {
+			stopAll()
+			return nil, ctx.Err()
+		}
 		r.logf("only %d of %d clients connected after %s", r.connectedCount(), n, cfg.Ramp+cfg.ConnectWait)
 	}
 	res.ConnectS = time.Since(t1).Seconds()
