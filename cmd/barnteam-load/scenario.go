@@ -74,6 +74,8 @@ type runner struct {
 	stormN    atomic.Int64
 	stormLast atomic.Int64 // unix nanos of the last storm resume
 	stormT0   time.Time
+	cpuCarry  float64 // storm: CPU seconds of the server stopped, from the editing's start
+	cpu0      cpuSample
 
 	meetings []*meetingRun
 	clients  []*client
@@ -305,6 +307,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 
 	// Edit.
 	cpu0 := sampleCPU(pid)
+	r.cpu0 = cpu0
 	tEdit := time.Now()
 	r.ops.Store(true)
 	r.churn.Store(cfg.Churn > 0)
@@ -332,7 +335,15 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	r.churn.Store(false)
 	editDur := time.Since(tEdit)
 	appliedInEdit := r.st.applied.Load()
-	res.CPU = cpuOf(cpu0, sampleCPU(pid), editDur)
+	cpu1 := sampleCPU(pid)
+	if r.server != nil && r.server.pid() != pid { // restarted by the storm: both processes
+		cpu1 = sampleCPU(r.server.pid())
+		cpu0.server = 0
+		if cpu1.server >= 0 {
+			cpu1.server += r.cpuCarry
+		}
+	}
+	res.CPU = cpuOf(cpu0, cpu1, editDur)
 
 	// Drain: every op confirmed or refused, or the drain period is over.
 	r.drain(ctx)
@@ -411,6 +422,9 @@ func (r *runner) doStorm(ctx context.Context, n int) (*stormResult, error) {
 	}
 	r.churn.Store(false)
 	r.logf("storm: SIGTERM to the server with %d clients connected", sr.Connections)
+	if old := sampleCPU(r.server.pid()); old.server >= 0 && r.cpu0.server >= 0 {
+		r.cpuCarry = old.server - r.cpu0.server
+	}
 	t0 := time.Now()
 	if err := r.server.terminate(60 * time.Second); err != nil {
 		return sr, err
