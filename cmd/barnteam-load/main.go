@@ -49,7 +49,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Clients, "clients", 8, "C: participants (one WebSocket each) per meeting: 1 coordinator, 2 guardians, the rest staff")
 	fs.Float64Var(&c.EditsPerSec, "edits", 1, "E: edits per second per meeting, in total (a Poisson process per client)")
 	fs.DurationVar(&c.Duration, "duration", 60*time.Second, "D: how long to edit")
-	fs.Float64Var(&c.Churn, "churn", 0.5, "reconnects per client per minute (closes, drops and drops with an op in flight); 0 for none")
+	fs.Float64Var(&c.Churn, "churn", 0.1, "reconnects per client per minute (closes, drops and drops with an op in flight); 0 for none")
 	fs.DurationVar(&c.ChurnPause, "churn-pause", time.Second, "a churned client comes back within this long")
 	fs.DurationVar(&c.Ramp, "ramp", 10*time.Second, "spread the first connections over this long")
 	fs.DurationVar(&c.ConnectWait, "connect-wait", 60*time.Second, "how long after the ramp to wait for everyone to be connected")
