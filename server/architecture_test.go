@@ -36,6 +36,7 @@ var allowedImports = map[string][]string{
 	"server":                   {"server/accounts", "server/auth", "server/board", "server/compass", "server/i18n", "server/metrics", "server/realtime", "server/secret", "server/store", "exports", "static", "templates"},
 	"server/servertest":        {"exports", "server", "server/auth", "server/board", "server/demo", "server/i18n", "server/realtime", "server/secret", "server/store/sqlite"},
 	"cmd/barnteam":             {"exports", "server", "server/accounts", "server/board", "server/demo", "server/i18n", "server/store/sqlite", "server/store/postgres"},
+	"cmd/barnteam-load":        {"server/board", "server/secret", "server/store/sqlite", "server/store/postgres"},
 	"static":                   {},
 	"templates":                {},
 }
