@@ -141,13 +141,8 @@ func (v *views) funcs(assetURL func(string) string) template.FuncMap {
 			}
 			return template.HTML(template.HTMLEscapeString(p.T("common.not_set")))
 		},
-		"truncate": func(s string, n int) string {
-			if utf8.RuneCountInString(s) <= n {
-				return s
-			}
-			r := []rune(s)
-			return string(r[:n]) + "…"
-		},
+		"truncate": truncate,
+		"opHidden": opHidden,
 	}
 }
 
@@ -197,6 +192,12 @@ type fragData struct {
 
 	childSignAge int              // from the configuration, for the plan's required signers
 	now          func() time.Time // the server's clock (timers and the meeting's clock)
+
+	// Drawing actions' items once (render_cache.go): the templates, the kept items, and
+	// for an entry of ActionEntries the goals' hash.
+	views *views
+	items *itemCache
+	goals uint64
 }
 
 // listPos is an item's place in an ordered list, as the move buttons need it.
@@ -247,9 +248,11 @@ func (d fragData) AgendaEntries() []fragData {
 
 // ActionEntries returns a fragData per live action, in order.
 func (d fragData) ActionEntries() []fragData {
+	goals := goalsHash(d.B)
 	return entries(d, d.B.ActionList(), func(x *board.Action) string { return x.ID },
 		func(e *fragData, x *board.Action, n int, pos listPos) {
 			e.Action = actionEntry{Item: x, N: n, Pos: pos}
+			e.goals = goals
 		})
 }
 
@@ -336,6 +339,7 @@ type boardRenderer struct {
 	v            *views
 	childSignAge int              // from the configuration (0: the default), for the plan's progress
 	now          func() time.Time // the server's clock (tests move it)
+	items        *itemCache       // actions' items drawn before (nil: none kept)
 }
 
 var _ realtime.Renderer = boardRenderer{}
@@ -353,7 +357,8 @@ func (r boardRenderer) data(v realtime.Variant, b *board.Board, d *board.Directo
 	if now == nil {
 		now = time.Now
 	}
-	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp, childSignAge: r.childSignAge, now: now}
+	return fragData{P: p, V: v, B: b, D: d, Areas: board.Areas, OpURL: "op", Perspectives: persp, childSignAge: r.childSignAge, now: now,
+		views: r.v, items: r.items}
 }
 
 func (r boardRenderer) frag(target, tpl string, data fragData) (realtime.Fragment, error) {
@@ -497,6 +502,22 @@ func (r boardRenderer) Change(v realtime.Variant, b *board.Board, d *board.Direc
 	return out, announce, err
 }
 
+// ChangeVariant: on the board, only the rating form (the area's ratings region) and the
+// whole board are drawn for the viewer's own rating perspective; every other change
+// looks the same to viewers who differ only in it.
+func (r boardRenderer) ChangeVariant(v realtime.Variant, ch *board.Change) realtime.Variant {
+	if v.View != viewBoard {
+		return v
+	}
+	switch {
+	case ch.Kind == board.OpFreeze || ch.Kind == board.OpReopen || ch.Kind == board.OpPhase:
+	case ch.Compass != nil && (ch.Kind == board.OpRate || ch.Kind == board.OpShare || ch.Field == "child_words"):
+	default:
+		v.Perspective = ""
+	}
+	return v
+}
+
 // renderRegions renders each region with its template.
 func (r boardRenderer) renderRegions(regions []region) ([]realtime.Fragment, error) {
 	out := make([]realtime.Fragment, 0, len(regions))
@@ -536,8 +557,9 @@ func agendaRegions(data fragData, ch *board.Change) []region {
 }
 
 // actionRegions works like agendaRegions for the actions. Each goal lists the actions
-// linked to it, so a change of a linked action (or of a link) re-renders the goals too;
-// the goal it was linked to before is not known here, so every area's goals are.
+// linked to it (their "what", in order), so an action's goal's area is re-rendered when
+// the action appears, goes, moves or is renamed; a changed link re-renders every area's
+// goals, since the goal it was linked to before is not known here.
 func actionRegions(data fragData, ch *board.Change) []region {
 	out := []region{{"actions", "actions", data}}
 	if ch.Kind == board.OpSet {
@@ -547,11 +569,19 @@ func actionRegions(data fragData, ch *board.Change) []region {
 			}
 		}
 	}
-	if ch.Action.GoalID != "" || ch.Field == "goal_id" {
+	goalArea := func(a board.Area) region {
+		d := data
+		d.Area = a
+		return region{"area-" + string(a) + "-goals", "area-goals", d}
+	}
+	switch {
+	case ch.Field == "goal_id":
 		for _, a := range board.Areas {
-			d := data
-			d.Area = a
-			out = append(out, region{"area-" + string(a) + "-goals", "area-goals", d})
+			out = append(out, goalArea(a))
+		}
+	case ch.Action.GoalID != "" && (ch.Kind != board.OpSet || ch.Field == "what"):
+		if g, ok := data.B.Goals[ch.Action.GoalID]; ok {
+			out = append(out, goalArea(g.Area))
 		}
 	}
 	return out
@@ -614,4 +644,13 @@ func (r boardRenderer) Lobby(lang string, phase board.Phase, d *board.Directory,
 // Message looks up a refusal message.
 func (r boardRenderer) Message(lang, key string, args ...any) string {
 	return r.v.cat.T(lang, key, args...)
+}
+
+// truncate shortens s to n characters and an ellipsis.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }

@@ -114,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	hubOpt := cfg.Hub
 	hubOpt.Now, hubOpt.MakePlan, hubOpt.ChildSignAge = cfg.Now, s.makePlan, cfg.ChildSignAge
 	hubOpt.Metrics, hubOpt.StillAllowed = s.metrics, s.stillAllowed
-	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views, childSignAge: cfg.ChildSignAge, now: cfg.Now}, cfg.Log, hubOpt)
+	s.hub = realtime.NewHub(cfg.Store, boardRenderer{v: s.views, childSignAge: cfg.ChildSignAge, now: cfg.Now, items: newItemCache()}, cfg.Log, hubOpt)
 	s.echo = s.routes()
 	return s, nil
 }

@@ -41,19 +41,13 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// serverArgs is the command line of a server on a free port, with -metrics-addr when the
-// binary has that flag.
+// serverArgs is the command line of a server on a free port, with its metrics on
+// another.
 func serverArgs(t *testing.T, bin, dataDir string, extra ...string) (args []string, base, metrics string) {
 	t.Helper()
-	addr := freeAddr(t)
-	args = append([]string{bin, "-addr", addr, "-data", dataDir}, extra...)
-	help, _ := exec.Command(bin, "-h").CombinedOutput()
-	if bytes.Contains(help, []byte("-metrics-addr")) {
-		maddr := freeAddr(t)
-		args = append(args, "-metrics-addr", maddr)
-		metrics = "http://" + maddr + "/metrics"
-	}
-	return args, "http://" + addr, metrics
+	addr, maddr := freeAddr(t), freeAddr(t)
+	args = append([]string{bin, "-addr", addr, "-data", dataDir, "-metrics-addr", maddr}, extra...)
+	return args, "http://" + addr, "http://" + maddr + "/metrics"
 }
 
 func testConfig(t *testing.T, base, metrics string, serverCmd []string) config {

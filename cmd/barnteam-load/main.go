@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +42,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.SQLite, "sqlite", "", "the server's SQLite database (`path` to barnteam.db in its data directory)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "the server's PostgreSQL `url` (give exactly one of -sqlite and -database-url)")
 	fs.StringVar(&c.Server, "server", "http://127.0.0.1:8080", "the server's base `url`")
-	fs.StringVar(&c.Metrics, "metrics", "", "the server's Prometheus metrics `url` (default <server>/metrics; \"none\" to skip)")
+	fs.StringVar(&c.Metrics, "metrics", "", "the server's Prometheus metrics `url`, e.g. http://127.0.0.1:9090/metrics (default: from -metrics-addr in -server-cmd, else none)")
 	fs.StringVar(&serverCmd, "server-cmd", "", "start the server with this `command line` (after seeding) and stop it at the end, e.g. \"./barnteam -addr 127.0.0.1:8080 -data d\"; required by -storm")
 	fs.IntVar(&c.ServerPID, "server-pid", 0, "`pid` of a server on this machine, to read its memory and CPU use from /proc")
 	fs.StringVar(&c.ServerLog, "server-log", "", "append the started server's output to this `file` (default: discarded)")
@@ -80,6 +81,17 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		var err error
 		if c.ServerCmd, err = splitCmd(serverCmd); err != nil {
 			return c, err
+		}
+	}
+	if c.Metrics == "" {
+		// The server serves its metrics on an address of its own (-metrics-addr).
+		c.Metrics = "none"
+		for i, a := range c.ServerCmd {
+			if (a == "-metrics-addr" || a == "--metrics-addr") && i+1 < len(c.ServerCmd) {
+				c.Metrics = "http://" + c.ServerCmd[i+1] + "/metrics"
+			} else if v, ok := strings.CutPrefix(strings.TrimPrefix(a, "-"), "-metrics-addr="); ok {
+				c.Metrics = "http://" + v + "/metrics"
+			}
 		}
 	}
 	if c.Storm && len(c.ServerCmd) == 0 {

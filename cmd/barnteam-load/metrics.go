@@ -73,10 +73,7 @@ func parseProm(r io.Reader, names ...string) map[string]float64 {
 // on this machine whose pid is known, to /proc/<pid>/status.
 func sampleMemory(ctx context.Context, hc *http.Client, metricsURL, base string, pid int) memSample {
 	s := memSample{RSS: -1, Conns: -1}
-	if metricsURL == "" {
-		metricsURL = base + "/metrics"
-	}
-	if metricsURL != "none" {
+	if metricsURL != "" && metricsURL != "none" {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(cctx, http.MethodGet, metricsURL, nil)

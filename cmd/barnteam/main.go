@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -82,7 +83,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string, st
 	}
 	var c Config
 	fs.StringVar(&c.Addr, "addr", env("BARNTEAM_ADDR", "127.0.0.1:8080"), "listen address (BARNTEAM_ADDR)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("BARNTEAM_METRICS_ADDR", ""), "listen address of the Prometheus metrics (/metrics), for the operators' network only; empty: no metrics (BARNTEAM_METRICS_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("BARNTEAM_METRICS_ADDR", ""), "listen address of the Prometheus metrics (/metrics) and Go's profiles (/debug/pprof/), for the operators' network only; empty: neither (BARNTEAM_METRICS_ADDR)")
 	fs.StringVar(&c.DataDir, "data", env("BARNTEAM_DATA", "barnteam-data"), "data directory: the SQLite database lives here (BARNTEAM_DATA)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BARNTEAM_BASE_URL", ""), "public URL used in links, e.g. https://barnteam.example.se (BARNTEAM_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("BARNTEAM_DATABASE_URL", ""), "PostgreSQL URL; when empty the embedded SQLite is used (BARNTEAM_DATABASE_URL)")
@@ -216,7 +217,7 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		if err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		metricsSrv := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		metricsSrv := &http.Server{Handler: operatorsMux(srv), ReadHeaderTimeout: 10 * time.Second}
 		defer metricsSrv.Close()
 		go func() { errc <- metricsSrv.Serve(mln) }()
 		log.Info("metrics", "addr", mln.Addr().String())
@@ -243,6 +244,19 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		return err
 	}
 	return nil
+}
+
+// operatorsMux serves what only operators may reach, on -metrics-addr: the metrics, and
+// Go's profiles (/debug/pprof/) for finding where time and memory go under real load.
+func operatorsMux(srv *server.Server) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", srv.MetricsHandler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // loadCatalog loads the messages and the deployment's own area labels, if any.

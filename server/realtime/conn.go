@@ -20,7 +20,7 @@ type conn struct {
 	p       Participant
 	variant Variant
 
-	send chan []byte
+	send sendQueue
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -40,7 +40,7 @@ type conn struct {
 func newConn(h *Hub, r *Room, ws *websocket.Conn, p Participant) *conn {
 	return &conn{
 		hub: h, room: r, ws: ws, p: p, variant: p.Variant(),
-		send:   make(chan []byte, h.opt.SendQueue),
+		send:   sendQueue{max: h.opt.SendQueue, wake: make(chan struct{}, 1)},
 		closed: make(chan struct{}),
 		tokens: float64(h.opt.OpsBurst),
 		last:   time.Now(),
@@ -55,9 +55,7 @@ func (c *conn) enqueue(msg []byte) {
 		return
 	default:
 	}
-	select {
-	case c.send <- msg:
-	default:
+	if !c.send.push(msg) {
 		c.hub.m.slowConsumers.Inc()
 		c.kill(CloseSlowConsumer)
 	}
@@ -164,11 +162,16 @@ func (c *conn) allowOp() bool {
 func (c *conn) writer(ctx context.Context) {
 	hb := time.NewTicker(c.hub.opt.Heartbeat)
 	defer hb.Stop()
+	var batch [][]byte
 	for {
 		select {
-		case msg := <-c.send:
-			if !c.write(ctx, msg) {
-				return
+		case <-c.send.wake:
+			batch = c.send.take(batch)
+			for i, msg := range batch {
+				batch[i] = nil
+				if !c.write(ctx, msg) {
+					return
+				}
 			}
 		case <-hb.C:
 			// The server's clock rides along, so that timers count down alike on every device.
@@ -180,8 +183,8 @@ func (c *conn) writer(ctx context.Context) {
 			// Flush what is already queued (e.g. a reject before a protocol close), then
 			// close. A slow consumer gets no flush: its queue is the problem.
 			if c.code != CloseSlowConsumer {
-				for len(c.send) > 0 {
-					if !c.write(ctx, <-c.send) {
+				for _, msg := range c.send.take(batch) {
+					if !c.write(ctx, msg) {
 						return
 					}
 				}
@@ -220,4 +223,45 @@ func (c *conn) closeWS(code websocket.StatusCode) {
 	if err := c.ws.Close(code, ""); err != nil {
 		c.ws.CloseNow()
 	}
+}
+
+// sendQueue holds a connection's messages until its writer sends them. Unlike a channel
+// it holds memory only for what waits (most of the time nothing), which matters at
+// twenty thousand connections; max bounds it, and a connection that reaches it is too
+// slow and is closed.
+type sendQueue struct {
+	mu   sync.Mutex
+	msgs [][]byte
+	max  int
+	wake chan struct{} // capacity 1: "there is something to send"
+}
+
+// push adds a message; false when the queue is full.
+func (q *sendQueue) push(msg []byte) bool {
+	q.mu.Lock()
+	if len(q.msgs) >= q.max {
+		q.mu.Unlock()
+		return false
+	}
+	q.msgs = append(q.msgs, msg)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take moves every waiting message into buf (reused) and returns it.
+func (q *sendQueue) take(buf [][]byte) [][]byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	buf = append(buf[:0], q.msgs...)
+	clear(q.msgs)
+	if cap(q.msgs) > 32 {
+		q.msgs = nil // a burst's backing array goes back to the heap
+	} else {
+		q.msgs = q.msgs[:0]
+	}
+	return buf
 }

@@ -119,6 +119,10 @@ type Renderer interface {
 	// Change renders the regions a change touched and a short announcement of it for the
 	// live region ("" for none).
 	Change(v Variant, b *board.Board, dir *board.Directory, ch *board.Change) ([]Fragment, string, error)
+	// ChangeVariant returns the variant whose rendering of ch serves v: variants that
+	// would draw the change alike share one rendering (two guardians differ only in the
+	// rating form, which most changes do not touch).
+	ChangeVariant(v Variant, ch *board.Change) Variant
 	// Presence renders the participants region, with the raised hands in the order they
 	// went up; lead says whether the viewer leads the meeting (and works the queue).
 	Presence(lang string, lead bool, dir *board.Directory, people []PresenceEntry) ([]Fragment, error)
@@ -360,8 +364,13 @@ func (h *Hub) Directory(ctx context.Context, meetingID string) (*board.Directory
 	return r.dir, nil
 }
 
-// Serve runs one accepted WebSocket connection until it ends. since and epoch are what the
-// client last applied ("resume"); since < 0 asks for a snapshot.
+// Serve starts serving one accepted WebSocket connection and returns; the connection runs
+// until it ends. since and epoch are what the client last applied ("resume"); since < 0
+// asks for a snapshot. ctx (the upgrade request's) only bounds loading the room.
+//
+// The connection gets goroutines of its own rather than keeping the HTTP handler's: that
+// one's stack grew deep while the request was checked (middleware, the session, the
+// database), and at tens of thousands of connections idle stacks are much of the memory.
 func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, meetingID string, p Participant, since int64, epoch string) {
 	ws.SetReadLimit(MaxMessageBytes)
 	r, err := h.acquire(ctx, meetingID)
@@ -375,9 +384,11 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, meetingID string, p
 		ws.Close(code, "")
 		return
 	}
-	defer h.release(r)
 	c := newConn(h, r, ws, p)
-	c.run(ctx, since, epoch)
+	go func() {
+		defer h.release(r)
+		c.run(context.Background(), since, epoch)
+	}()
 }
 
 // Each of the methods below acts on this instance's rooms and tells the other instances

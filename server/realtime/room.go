@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +23,9 @@ type Room struct {
 	hub *Hub
 	id  string
 
-	in     chan request
+	// in carries pointers: a request is several hundred bytes, and a room's queue of them
+	// by value would cost as much memory as a few of its connections.
+	in     chan *request
 	quit   chan websocket.StatusCode
 	ready  chan struct{} // closed when loaded (loadErr says how)
 	done   chan struct{} // closed when run returns
@@ -139,7 +142,7 @@ func newRoom(h *Hub, id string) *Room {
 	return &Room{
 		hub:    h,
 		id:     id,
-		in:     make(chan request, 256),
+		in:     make(chan *request, 256),
 		quit:   make(chan websocket.StatusCode, 1),
 		ready:  make(chan struct{}),
 		done:   make(chan struct{}),
@@ -153,7 +156,7 @@ func newRoom(h *Hub, id string) *Room {
 // send hands a request to the room; false if the room has stopped.
 func (r *Room) send(ctx context.Context, req request) bool {
 	select {
-	case r.in <- req:
+	case r.in <- &req:
 		return true
 	case <-r.done:
 		return false
@@ -226,7 +229,7 @@ func (r *Room) run() {
 	for {
 		select {
 		case req := <-r.in:
-			r.handle(req)
+			r.handle(*req)
 		case <-cluster:
 			r.clusterTick()
 		case code := <-r.quit:
@@ -548,7 +551,7 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 		// Unknown position: snapshot.
 	case since == r.b.Seq:
 		resume = "current"
-	case r.b.Seq-since <= maxResumeEvents && r.b.Seq-since <= int64(cap(c.send)/2):
+	case r.b.Seq-since <= maxResumeEvents && r.b.Seq-since <= int64(c.send.max/2):
 		// The missed events go into the connection's queue at once, with the welcome and
 		// presence; more than half a queue of them would close a healthy client as slow.
 		missed = r.missedSince(since)
@@ -883,15 +886,16 @@ func (r *Room) unavailable(req request, respond func(Result)) {
 func (r *Room) broadcast(ch *board.Change) {
 	cache := map[Variant][]byte{}
 	for c := range r.conns {
-		msg, ok := cache[c.variant]
+		v := r.hub.render.ChangeVariant(c.variant, ch)
+		msg, ok := cache[v]
 		if !ok {
-			frags, announce, err := r.hub.render.Change(c.variant, r.b, r.dir, ch)
+			frags, announce, err := r.hub.render.Change(v, r.b, r.dir, ch)
 			if err != nil {
 				r.hub.log.Error("render change", "meeting", r.id, "err", err)
 			}
 			// What is private to the child stays out of the structured change too.
-			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: c.variant.change(ch), HTML: frags, Announce: announce})
-			cache[c.variant] = msg
+			msg = mustJSON(eventMsg{T: "event", Seq: ch.Seq, Change: v.change(ch), HTML: frags, Announce: announce})
+			cache[v] = msg
 		}
 		c.enqueue(msg)
 	}
@@ -974,10 +978,15 @@ func (r *Room) broadcastPresence() {
 	}
 }
 
+// mustJSON encodes a message for the wire. HTML is not escaped: the messages carry HTML
+// fragments, which json.Marshal would inflate (every < as \u003c) for no gain, since
+// they are parsed as JSON and never embedded in a page as script.
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		panic(err) // only our own types are marshalled; failure is a programming error
 	}
-	return b
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

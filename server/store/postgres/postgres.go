@@ -57,6 +57,9 @@ type Options struct {
 	MaxConns int32
 }
 
+// defaultMaxConns is the pool's size unless the URL (pool_max_conns) or Options say.
+const defaultMaxConns = 16
+
 // migrateLock is the first key of the advisory lock taken while migrating; the second is
 // the schema's name, so instances sharing one schema migrate one at a time while
 // databases with several schemas (the tests) do not wait for each other.
@@ -71,8 +74,15 @@ func Open(ctx context.Context, databaseURL string, opt Options) (*Store, error) 
 		// effort basis): say what is wrong without repeating it.
 		return nil, errors.New("the database URL is not a valid PostgreSQL connection string")
 	}
-	if opt.MaxConns > 0 {
+	switch {
+	case opt.MaxConns > 0:
 		cfg.MaxConns = opt.MaxConns
+	case !strings.Contains(databaseURL, "pool_max_conns"):
+		// pgxpool's default (the number of CPUs, at least 4) is too small for a live
+		// board: the group commit's writers, each room's catch-up reads and every page
+		// load and socket upgrade share it, and a page waiting for a connection is a
+		// page that does not load.
+		cfg.MaxConns = defaultMaxConns
 	}
 	// A transaction holding a meeting's row lock blocks every instance's commits to that
 	// meeting. If the instance that opened it vanishes without the connection closing (a

@@ -41,7 +41,8 @@ type Store struct {
 	r  *sql.DB // readers
 	cp *sql.DB // checkpoints, off the hot path
 
-	gc *groupcommit.Committer // batches Commit's writes
+	gc          *groupcommit.Committer // batches Commit's writes
+	commitStmts commitStmts            // prepared on w
 
 	dirty atomic.Bool // commits since the last checkpoint
 	stop  chan struct{}
@@ -103,6 +104,12 @@ func Open(path string, opt Options) (*Store, error) {
 	if every <= 0 {
 		every = time.Second
 	}
+	if s.commitStmts, err = prepareCommit(context.Background(), w); err != nil {
+		w.Close()
+		s.r.Close()
+		s.cp.Close()
+		return nil, err
+	}
 	s.gc = groupcommit.New(s.CommitBatch, groupcommit.Options{Workers: 1})
 	s.done.Add(1)
 	go s.checkpointLoop(every)
@@ -132,6 +139,7 @@ func (s *Store) checkpointLoop(every time.Duration) {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.gc.Close()
+		s.commitStmts.close()
 		close(s.stop)
 		s.done.Wait()
 		_, _ = s.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -281,11 +289,11 @@ func (s *Store) Commit(ctx context.Context, meetingID string, ch board.Change) e
 // CommitStats reports the transactions written by Commit and the changes they carried.
 func (s *Store) CommitStats() (batches, changes uint64) { return s.gc.Stats() }
 
-// CommitBatch writes a batch of changes in one transaction on the writer connection. Each
-// change has its own savepoint, so a change that conflicts (its seq taken, its cid
-// already used) is undone alone and the others still commit. Any other failure (a full
-// disk, an I/O error) fails the whole batch: SQLite may have rolled the transaction back
-// by itself, and nothing may be reported durable that is not.
+// CommitBatch writes a batch of changes in one transaction on the writer connection. In
+// a batch of several, each change has its own savepoint, so a change that conflicts (its
+// seq taken, its cid already used) is undone alone and the others still commit. Any other
+// failure (a full disk, an I/O error) fails the whole batch: SQLite may have rolled the
+// transaction back by itself, and nothing may be reported durable that is not.
 func (s *Store) CommitBatch(ctx context.Context, items []board.MeetingChange) []error {
 	errs := make([]error, len(items))
 	fail := func(err error) []error {
@@ -296,27 +304,40 @@ func (s *Store) CommitBatch(ctx context.Context, items []board.MeetingChange) []
 		}
 		return errs
 	}
+	if len(items) == 0 {
+		return errs
+	}
 	tx, err := s.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (see dsn)
 	if err != nil {
 		return fail(err)
 	}
 	defer tx.Rollback()
 	now := time.Now()
+	st := s.commitStmts.in(ctx, tx)
+	savepoints := len(items) > 1 // alone, a change's failure is the transaction's
 	for i, it := range items {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
-			return fail(err)
+		if savepoints {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
+				return fail(err)
+			}
 		}
-		err := writeChange(ctx, tx, it.MeetingID, it.Change, now)
-		if errors.Is(err, board.ErrSeqConflict) || errors.Is(err, board.ErrDuplicateCID) || errors.Is(err, board.ErrNotFound) {
+		err := st.writeChange(ctx, it.MeetingID, it.Change, now)
+		switch {
+		case errors.Is(err, board.ErrSeqConflict) || errors.Is(err, board.ErrDuplicateCID) || errors.Is(err, board.ErrNotFound):
 			errs[i] = err
+			if !savepoints {
+				return errs
+			}
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO change`); err != nil {
 				return fail(err)
 			}
-		} else if err != nil {
+		case err != nil:
 			return fail(err)
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE change`); err != nil {
-			return fail(err)
+		if savepoints {
+			if _, err := tx.ExecContext(ctx, `RELEASE change`); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -326,8 +347,62 @@ func (s *Store) CommitBatch(ctx context.Context, items []board.MeetingChange) []
 	return errs
 }
 
-// writeChange writes one change inside tx. See board.Store's Commit for what it writes.
-func writeChange(ctx context.Context, tx *sql.Tx, meetingID string, ch board.Change, now time.Time) error {
+// commitStmts are Commit's statements, prepared once on the writer connection: parsing
+// SQL again for every change costs more than running it.
+type commitStmts struct {
+	seq, op, entity, audit *sql.Stmt
+}
+
+func prepareCommit(ctx context.Context, w *sql.DB) (commitStmts, error) {
+	var c commitStmts
+	for _, p := range []struct {
+		to  **sql.Stmt
+		sql string
+	}{
+		{&c.seq, `UPDATE meetings SET seq = seq + 1 WHERE id = ? RETURNING seq`},
+		// A taken cid inserts nothing: that is an answer (ErrDuplicateCID), not an error.
+		{&c.op, `INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (meeting_id, cid) DO NOTHING`},
+		{&c.entity, `INSERT INTO entities(meeting_id, kind, id, data, seq) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (meeting_id, kind, id) DO UPDATE SET data = excluded.data, seq = excluded.seq`},
+		// The edit's audit row: who (with their organisation as it is now), which child,
+		// and the op by its seq. Never the content.
+		{&c.audit, `INSERT INTO audit_log(at, user_id, member_id, actor_name, org_id, org_name, action, team_id, meeting_id, target)
+			SELECT ?, coalesce(m.user_id, ''), coalesce(m.id, ?), coalesce(m.name, ''), coalesce(m.org_id, ''), coalesce(o.name, ''), ?, mt.team_id, mt.id, ?
+			FROM meetings mt LEFT JOIN members m ON m.id = ? LEFT JOIN organisations o ON o.id = m.org_id WHERE mt.id = ?`},
+	} {
+		st, err := w.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return c, err
+		}
+		*p.to = st
+	}
+	return c, nil
+}
+
+func (c commitStmts) close() {
+	for _, st := range []*sql.Stmt{c.seq, c.op, c.entity, c.audit} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// txStmts are the commit statements bound to one transaction (on the same connection,
+// so they are not prepared again).
+type txStmts struct {
+	tx                     *sql.Tx
+	seq, op, entity, audit *sql.Stmt
+}
+
+func (c commitStmts) in(ctx context.Context, tx *sql.Tx) txStmts {
+	return txStmts{tx: tx, seq: tx.StmtContext(ctx, c.seq), op: tx.StmtContext(ctx, c.op),
+		entity: tx.StmtContext(ctx, c.entity), audit: tx.StmtContext(ctx, c.audit)}
+}
+
+// writeChange writes one change inside the transaction. See board.Store's Commit for
+// what it writes.
+func (t txStmts) writeChange(ctx context.Context, meetingID string, ch board.Change, now time.Time) error {
 	change, err := json.Marshal(ch)
 	if err != nil {
 		return err
@@ -342,39 +417,30 @@ func writeChange(ctx context.Context, tx *sql.Tx, meetingID string, ch board.Cha
 		id = meetingID // one per meeting
 	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `UPDATE meetings SET seq = seq + 1 WHERE id = ? RETURNING seq`, meetingID).Scan(&seq); err != nil {
+	if err := t.seq.QueryRowContext(ctx, meetingID).Scan(&seq); err != nil {
 		return notFound(err)
 	}
 	if seq != ch.Seq {
 		return board.ErrSeqConflict
 	}
-	var dup int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ops WHERE meeting_id = ? AND cid = ?`, meetingID, ch.CID).Scan(&dup); err != nil {
+	res, err := t.op.ExecContext(ctx, meetingID, seq, ch.CID, ch.Actor, string(change), ms(now))
+	if err != nil {
 		return err
 	}
-	if dup > 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
 		return board.ErrDuplicateCID
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ops(meeting_id, seq, cid, actor, change, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		meetingID, seq, ch.CID, ch.Actor, string(change), ms(now)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO entities(meeting_id, kind, id, data, seq) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (meeting_id, kind, id) DO UPDATE SET data = excluded.data, seq = excluded.seq`,
-		meetingID, string(ref.Kind), id, string(entity), seq); err != nil {
+	if _, err := t.entity.ExecContext(ctx, meetingID, string(ref.Kind), id, string(entity), seq); err != nil {
 		return err
 	}
 	if ch.PlanVersion != nil {
-		if err := writePlanVersion(ctx, tx, ch.PlanVersion); err != nil {
+		if err := writePlanVersion(ctx, t.tx, ch.PlanVersion); err != nil {
 			return err
 		}
 	}
-	// The edit's audit row, in the same transaction: who (with their organisation as it
-	// is now), which child, and the op by its seq. Never the content.
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log(at, user_id, member_id, actor_name, org_id, org_name, action, team_id, meeting_id, target)
-		SELECT ?, coalesce(m.user_id, ''), coalesce(m.id, ?), coalesce(m.name, ''), coalesce(m.org_id, ''), coalesce(o.name, ''), ?, mt.team_id, mt.id, ?
-		FROM meetings mt LEFT JOIN members m ON m.id = ? LEFT JOIN organisations o ON o.id = m.org_id WHERE mt.id = ?`,
-		ms(now), ch.Actor, string(board.AuditEdit), ch.AuditTarget(), ch.Actor, meetingID)
+	_, err = t.audit.ExecContext(ctx, ms(now), ch.Actor, string(board.AuditEdit), ch.AuditTarget(), ch.Actor, meetingID)
 	return err
 }
 
