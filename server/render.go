@@ -195,9 +195,9 @@ type fragData struct {
 
 	// Drawing actions' items once (render_cache.go): the templates, the kept items, and
 	// for an entry of ActionEntries the goals' hash.
-	views *views
-	items *itemCache
-	goals uint64
+	views   *views
+	items   *itemCache
+	keeping bool // drawing an item to keep: the goal picker's options become a slot
 }
 
 // listPos is an item's place in an ordered list, as the move buttons need it.
@@ -248,11 +248,9 @@ func (d fragData) AgendaEntries() []fragData {
 
 // ActionEntries returns a fragData per live action, in order.
 func (d fragData) ActionEntries() []fragData {
-	goals := goalsHash(d.B)
 	return entries(d, d.B.ActionList(), func(x *board.Action) string { return x.ID },
 		func(e *fragData, x *board.Action, n int, pos listPos) {
 			e.Action = actionEntry{Item: x, N: n, Pos: pos}
-			e.goals = goals
 		})
 }
 

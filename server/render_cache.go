@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/fnv"
 	"html/template"
+	"strings"
 	"sync"
 
 	"github.com/barnteam/barnteam/server/board"
@@ -15,7 +16,9 @@ import (
 // item whose inputs are the same as when it was last drawn is the same HTML, so it is
 // drawn once and kept. The key names everything the "action-item" template reads; when
 // the template reads something new, the key must name it too (TestActionItemCache
-// compares cached and fresh HTML after every kind of change).
+// compares cached and fresh HTML after every kind of change). The one input every goal
+// change would touch, the goal picker's options, is kept out: the kept item has a slot
+// for them, filled on the way out.
 
 // itemCacheLimit bounds the kept HTML; past it the cache starts over. Items are a few
 // kilobytes, so this holds the actions of a few thousand meetings in every variant.
@@ -41,8 +44,11 @@ type actionKey struct {
 	n     int
 	pos   listPos
 	phase board.Phase // what the viewer may do depends on it
-	goals uint64      // what the item shows of the goals (the goal picker, the linked goal)
+	goal  uint64      // the linked goal as the item shows it
 }
+
+// goalSlot stands in a kept item for the goal picker's options.
+const goalSlot = "<!--goal-options-->"
 
 func (c *itemCache) get(k actionKey) (template.HTML, bool) {
 	c.mu.Lock()
@@ -63,20 +69,27 @@ func (c *itemCache) put(k actionKey, h template.HTML) {
 	}
 }
 
-// goalsHash sums up the live goals as an action's item shows them: id, area and text.
-func goalsHash(b *board.Board) uint64 {
-	h := fnv.New64a()
-	for _, a := range board.Areas {
-		for _, g := range b.GoalsFor(a) {
-			h.Write([]byte(g.ID))
-			h.Write([]byte{0})
-			h.Write([]byte(a))
-			h.Write([]byte{0})
-			h.Write([]byte(g.Text.Value))
-			h.Write([]byte{0})
-		}
+// linkedGoal sums up an action's linked goal as its item shows it: whether it is there,
+// and its text.
+func linkedGoal(b *board.Board, id string) uint64 {
+	g, ok := b.Goals[id]
+	if id == "" || !ok || g.Deleted {
+		return 0
 	}
-	return h.Sum64()
+	h := fnv.New64a()
+	h.Write([]byte(g.ID))
+	h.Write([]byte{0})
+	h.Write([]byte(g.Text.Value))
+	return h.Sum64() | 1 // never 0, which is "none"
+}
+
+// GoalOptionsSlot is the goal picker's options, or the slot for them in an item drawn to
+// be kept.
+func (d fragData) GoalOptionsSlot(selected string) template.HTML {
+	if d.keeping {
+		return goalSlot
+	}
+	return d.GoalOptions(selected)
 }
 
 // ActionItem is one action's item of the actions list (e from ActionEntries): kept, or
@@ -85,16 +98,22 @@ func (d fragData) ActionItem(e fragData) (template.HTML, error) {
 	if d.items == nil || d.views == nil {
 		return d.drawActionItem(e)
 	}
-	k := actionKey{variant: e.V, dir: e.D, id: e.Action.Item.ID, rev: e.Action.Item.Rev, n: e.Action.N, pos: e.Action.Pos,
-		phase: e.B.Phase(), goals: e.goals}
-	if h, ok := d.items.get(k); ok {
-		return h, nil
-	}
-	h, err := d.drawActionItem(e)
-	if err == nil {
+	x := e.Action.Item
+	k := actionKey{variant: e.V, dir: e.D, id: x.ID, rev: x.Rev, n: e.Action.N, pos: e.Action.Pos,
+		phase: e.B.Phase(), goal: linkedGoal(e.B, x.GoalID)}
+	h, ok := d.items.get(k)
+	if !ok {
+		e.keeping = true
+		var err error
+		if h, err = d.drawActionItem(e); err != nil {
+			return "", err
+		}
 		d.items.put(k, h)
 	}
-	return h, err
+	if !strings.Contains(string(h), goalSlot) {
+		return h, nil // a viewer who cannot edit the action has no picker
+	}
+	return template.HTML(strings.Replace(string(h), goalSlot, string(d.GoalOptions(x.GoalID)), 1)), nil
 }
 
 func (d fragData) drawActionItem(e fragData) (template.HTML, error) {
