@@ -57,6 +57,9 @@ func (s *Server) registerMetrics(reg *metrics.Registry) {
 			return float64(n)
 		})
 	}
+	s.pdfsMade = reg.NewCounter("barnteam_plan_pdfs_made_total", "Plan PDFs drawn (each established version once; later downloads are the kept bytes).", "")
+	s.pdfTime = reg.NewHistogram("barnteam_plan_pdf_seconds", "Time to draw one plan PDF.", "",
+		[]float64{0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1})
 	s.httpRequests = map[int]*metrics.Counter{}
 	for _, class := range []int{2, 3, 4, 5} {
 		s.httpRequests[class] = reg.NewCounter("barnteam_http_requests_total", "HTTP requests answered, by status class.",

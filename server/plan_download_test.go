@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -190,5 +192,49 @@ func TestPlanDownloadsAndVerify(t *testing.T) {
 	}
 	if page := verifyUpload(t, env, second); !strings.Contains(page, "Äkta och gällande") {
 		t.Errorf("version 2's PDF does not verify as current")
+	}
+}
+
+// TestPlanPDFDrawnOnce: when the plan is established everyone in the room downloads it at
+// once; the PDF is drawn once and every participant gets those bytes.
+func TestPlanPDFDrawnOnce(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t, servertest.Options{})
+	clients := establish(t, env, nil)
+	type got struct {
+		member string
+		pdf    []byte
+		err    error
+	}
+	results := make(chan got, len(clients))
+	for m, c := range clients {
+		go func() {
+			resp, err := c.Get(accRoomPath(env, m, "plan.pdf"))
+			if err != nil {
+				results <- got{m, nil, err}
+				return
+			}
+			defer resp.Body.Close()
+			pdf, err := io.ReadAll(resp.Body)
+			if err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			results <- got{m, pdf, err}
+		}()
+	}
+	var first []byte
+	for range clients {
+		r := <-results
+		switch {
+		case r.err != nil:
+			t.Errorf("%s's download: %v", r.member, r.err)
+		case first == nil:
+			first = r.pdf
+		case !bytes.Equal(r.pdf, first):
+			t.Errorf("%s got other PDF bytes", r.member)
+		}
+	}
+	if n := metricValue(t, env, "barnteam_plan_pdfs_made_total"); n != 1 {
+		t.Errorf("%d downloads at once drew %v PDFs, want 1", len(clients), n)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/barnteam/barnteam/exports"
 	"github.com/barnteam/barnteam/server/board"
@@ -26,11 +27,21 @@ func (s *Server) planPDF(ctx context.Context, v board.PlanVersion, doc board.Pla
 	if v.Status != board.PlanEstablished {
 		return nil, fmt.Errorf("plan %s version %d is %s, not established", v.MeetingID, v.Version, v.Status)
 	}
+	s.pdfMaking.Lock()
+	defer s.pdfMaking.Unlock()
+	// Whoever waited here for the same version finds it made.
+	if pdf, err := s.cfg.Store.PlanPDF(ctx, v.MeetingID, v.Version); err == nil {
+		return pdf, nil
+	}
+	start := time.Now()
 	pdf, err := exports.PDF(doc, s.evidence(v))
 	if err != nil {
 		return nil, err
 	}
-	// Two requests may make it at once: the first kept wins and both answer with it.
+	s.pdfTime.ObserveSince(start)
+	s.pdfsMade.Inc()
+	// Another instance may make it at the same time: the first kept wins and both answer
+	// with it.
 	return s.cfg.Store.SavePlanPDF(ctx, v.MeetingID, v.Version, pdf, s.cfg.Now())
 }
 

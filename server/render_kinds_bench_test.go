@@ -7,15 +7,19 @@ import (
 	"github.com/barnteam/barnteam/server/realtime"
 )
 
-func BenchmarkRenderKinds(b *testing.B) {
+// benchRenderer is the demo board with a renderer and the variant of member's view.
+func benchRenderer(b *testing.B, member string) (*board.Board, *board.Directory, boardRenderer, realtime.Variant) {
 	bd, dir, cat := demoBoard(b)
 	v, err := newViews(cat, func(s string) string { return "/static/x/" + s })
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := boardRenderer{v: v, items: newItemCache()}
-	m, _ := dir.Member("demo-guardian1")
-	variant := realtime.Participant{Member: m, Lang: "sv", View: "board"}.Variant()
+	m, _ := dir.Member(member)
+	return bd, dir, boardRenderer{v: v, items: newItemCache()}, realtime.Participant{Member: m, Lang: "sv", View: "board"}.Variant()
+}
+
+func BenchmarkRenderKinds(b *testing.B) {
+	bd, dir, r, variant := benchRenderer(b, "demo-guardian1")
 	var act *board.Action
 	for _, a := range bd.ActionList() {
 		act = a
@@ -50,14 +54,7 @@ func BenchmarkRenderKinds(b *testing.B) {
 }
 
 func BenchmarkRenderRegions(b *testing.B) {
-	bd, dir, cat := demoBoard(b)
-	v, err := newViews(cat, func(s string) string { return "/static/x/" + s })
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := boardRenderer{v: v, items: newItemCache()}
-	m, _ := dir.Member("demo-guardian1")
-	variant := realtime.Participant{Member: m, Lang: "sv", View: "board"}.Variant()
+	bd, dir, r, variant := benchRenderer(b, "demo-guardian1")
 	data := r.data(variant, bd, dir)
 	data.Area = "trygghet"
 	for _, x := range []region{{"actions", "actions", data}, {"area-trygghet-goals", "area-goals", data}, {"agenda", "agenda", data}, {"compass-drawing", "compass-drawing", data}, {"area-trygghet-ratings", "area-ratings", data}} {
@@ -74,14 +71,7 @@ func BenchmarkRenderRegions(b *testing.B) {
 }
 
 func BenchmarkRenderActionItem(b *testing.B) {
-	bd, dir, cat := demoBoard(b)
-	v, err := newViews(cat, func(s string) string { return "/static/x/" + s })
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := boardRenderer{v: v, items: newItemCache()}
-	m, _ := dir.Member("demo-coord")
-	variant := realtime.Participant{Member: m, Lang: "sv", View: "board"}.Variant()
+	bd, dir, r, variant := benchRenderer(b, "demo-coord")
 	data := r.data(variant, bd, dir)
 	e := data.ActionEntries()[0]
 	b.ReportAllocs()

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -71,6 +72,12 @@ type Server struct {
 	origins       []string
 	metrics       *metrics.Registry
 	httpRequests  map[int]*metrics.Counter // by status class (2 for 2xx, …)
+	// pdfMaking lets one plan PDF be made at a time: when a plan is established everyone
+	// in the room downloads it at once, and one drawing (then kept) serves them all, while
+	// the live board keeps the other core.
+	pdfMaking sync.Mutex
+	pdfsMade  *metrics.Counter
+	pdfTime   *metrics.Histogram
 }
 
 // New builds a server.
