@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	ical "github.com/arran4/golang-ical"
 	"github.com/coder/websocket"
 
 	"github.com/barnteam/barnteam/server/board"
@@ -377,6 +378,21 @@ func TestFollowUp(t *testing.T) {
 	start, _ := time.ParseInLocation("2006-01-02 15:04", follow+" 09:30", stockholmLoc(t))
 	if !strings.Contains(ics, "DTSTART:"+start.UTC().Format("20060102T150405Z")) {
 		t.Errorf("the calendar file does not start at %s:\n%s", start.UTC(), ics)
+	}
+	// And a calendar program's parser reads the same event from it.
+	cal, err := ical.ParseCalendar(strings.NewReader(ics))
+	if err != nil {
+		t.Fatalf("golang-ical cannot parse the calendar file: %v\n%s", err, ics)
+	}
+	events := cal.Events()
+	if len(events) != 1 {
+		t.Fatalf("golang-ical reads %d events, want 1", len(events))
+	}
+	if at, err := events[0].GetStartAt(); err != nil || !at.Equal(start) {
+		t.Errorf("golang-ical reads the start as %v (%v), want %v", at, err, start)
+	}
+	if uid := events[0].GetProperty(ical.ComponentPropertyUniqueId); uid == nil || uid.Value == "" {
+		t.Errorf("golang-ical finds no UID")
 	}
 }
 
