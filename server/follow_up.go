@@ -211,6 +211,17 @@ func (s *Server) teamFollowUp(c echo.Context) error {
 	if !agreed {
 		return echo.NewHTTPError(http.StatusConflict)
 	}
+	// A meeting is followed up once: the form is gone once it is booked, and a second
+	// press of the button (or a second tab) lands on the follow-up already booked.
+	meetings, err := s.cfg.Store.MeetingsOfTeam(ctx, t.Team.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range meetings {
+		if m.FollowUpOf == prev.ID {
+			return c.Redirect(http.StatusSeeOther, "/teams/"+t.Team.ID+"/meetings/"+m.ID)
+		}
+	}
 	p := s.printer(c, "")
 	f := meetingForm{Title: c.FormValue("title"), Date: strings.TrimSpace(c.FormValue("date")), Time: strings.TrimSpace(c.FormValue("time")), Template: "uppfoljning"}
 	at, title, ok := s.checkMeetingForm(p, &f)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -340,6 +341,16 @@ func TestFollowUp(t *testing.T) {
 	}
 	if len(after.AgendaList()) != 5 || after.AgendaList()[1].Title.Value != "Hur har det gått?" {
 		t.Errorf("the follow-up agenda: %d items", len(after.AgendaList()))
+	}
+	// Booking again (a second press, a second tab) books nothing and lands on it.
+	resp, _ = accPost(t, coord, env.URL+"/teams/"+demo.TeamID+"/meetings/"+env.MeetingID+"/follow-up", url.Values{"title": {"Uppföljning för Alva"}, "date": {follow}, "time": {"09:30"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/meetings/"+fu) {
+		t.Errorf("booking the follow-up again: status %d, to %q, want the booked one %s", resp.StatusCode, resp.Header.Get("Location"), fu)
+	}
+	if ms, err := env.Store.MeetingsOfTeam(context.Background(), demo.TeamID); err != nil {
+		t.Fatal(err)
+	} else if n := len(slices.DeleteFunc(ms, func(m board.Meeting) bool { return m.FollowUpOf != env.MeetingID })); n != 1 {
+		t.Errorf("%d follow-ups of the meeting after booking twice, want 1", n)
 	}
 	// The team page no longer offers to book it; the new meeting follows up the old.
 	if _, team := accGet(t, coord, env.URL+"/teams/"+demo.TeamID); strings.Contains(team, `action="/teams/`+demo.TeamID+`/meetings/`+env.MeetingID+`/follow-up"`) || !strings.Contains(team, "Uppföljning av") {
