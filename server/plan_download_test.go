@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/barnteam/barnteam/server/board"
+	"github.com/barnteam/barnteam/server/demo"
 	"github.com/barnteam/barnteam/server/servertest"
 )
 
@@ -192,6 +193,13 @@ func TestPlanDownloadsAndVerify(t *testing.T) {
 	}
 	if page := verifyUpload(t, env, second); !strings.Contains(page, "Äkta och gällande") {
 		t.Errorf("version 2's PDF does not verify as current")
+	}
+	// The team's timeline says the same.
+	_, team := accGet(t, coord, env.URL+"/teams/"+demo.TeamID)
+	for _, want := range []string{"Planen, version 1: ersatt", "Planen, version 2: fastställd"} {
+		if !strings.Contains(team, want) {
+			t.Errorf("the team's timeline lacks %q", want)
+		}
 	}
 }
 

@@ -1349,6 +1349,13 @@ func (s *Server) meetingTimeline(ctx context.Context, t *teamCtx, meetings []boa
 		if err != nil {
 			return nil, err
 		}
+		// On the timeline an established version that a later one replaced reads "ersatt".
+		stored := slices.Clone(versions)
+		for i := range versions {
+			if board.SupersededBy(stored, versions[i]) > 0 {
+				versions[i].Status = board.PlanSuperseded
+			}
+		}
 		v.Versions = versions
 		if _, doc, agreed, err := s.agreedPlan(ctx, m.ID); err != nil {
 			return nil, err

@@ -145,10 +145,8 @@ func (s *Server) verifyStatus(ctx context.Context, res *verifyResult, v board.Pl
 		return err
 	}
 	res.Status = "current"
-	for _, x := range list {
-		if x.Version > v.Version && x.Status == board.PlanEstablished {
-			res.Status, res.Latest = "superseded", x.Version
-		}
+	if n := board.SupersededBy(list, v); n > 0 {
+		res.Status, res.Latest = "superseded", n
 	}
 	return nil
 }

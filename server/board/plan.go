@@ -204,9 +204,26 @@ const (
 	PlanSigning PlanStatus = "signing"
 	// PlanEstablished: every required signature is in; the plan is fastställd.
 	PlanEstablished PlanStatus = "established"
-	// PlanSuperseded: the coordinator reopened the plan; its signatures no longer count.
+	// PlanSuperseded: an established version that a later established version of the
+	// same meeting replaces. It is never stored (an established version stays
+	// established); Superseded works it out from the list of versions.
 	PlanSuperseded PlanStatus = "superseded"
 )
+
+// SupersededBy returns the latest established version after v in list (a meeting's
+// versions), or 0 when v is not established or nothing replaces it.
+func SupersededBy(list []PlanVersion, v PlanVersion) int {
+	latest := 0
+	if v.Status != PlanEstablished {
+		return 0
+	}
+	for _, x := range list {
+		if x.Version > v.Version && x.Status == PlanEstablished && x.Version > latest {
+			latest = x.Version
+		}
+	}
+	return latest
+}
 
 // PlanWithdrawn: the coordinator reopened the plan before it was established; its
 // signatures no longer count. (An established version stays established; a later

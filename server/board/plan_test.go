@@ -233,3 +233,22 @@ func FuzzNormalVerificationCode(f *testing.F) {
 		}
 	})
 }
+
+func TestSupersededBy(t *testing.T) {
+	v := func(n int, st PlanStatus) PlanVersion { return PlanVersion{Version: n, Status: st} }
+	list := []PlanVersion{v(1, PlanEstablished), v(2, PlanWithdrawn), v(3, PlanEstablished), v(4, PlanEstablished), v(5, PlanSigning)}
+	for _, c := range []struct {
+		v    PlanVersion
+		want int
+	}{
+		{list[0], 4}, // the latest established version replaces it
+		{list[1], 0}, // withdrawn: never established, nothing to replace
+		{list[2], 4},
+		{list[3], 0}, // current: a version still being signed does not replace it
+		{list[4], 0},
+	} {
+		if got := SupersededBy(list, c.v); got != c.want {
+			t.Errorf("version %d (%s): superseded by %d, want %d", c.v.Version, c.v.Status, got, c.want)
+		}
+	}
+}
