@@ -69,10 +69,15 @@ func mtgWaitBoard(p *person, meeting string) {
 	p.waitSaved()
 }
 
-// mtgClick waits for the element sel and clicks it, as a person would.
+// mtgClick waits for the element sel and clicks it, as a person would. A click goes to
+// where the element is on the screen, so it first waits until the element stays put
+// between two looks: a region re-rendered above it (someone joins, the presence list
+// grows) moves it, and a click at the old place would hit something else.
 func mtgClick(p *person, sel, what string) {
 	p.t.Helper()
-	p.waitJS(what, `!!document.querySelector(`+jsString(sel)+`)`)
+	p.waitJS(what, `(() => { const e = document.querySelector(`+jsString(sel)+`); if (!e) return false;
+		e.scrollIntoView({block: "center"}); const r = e.getBoundingClientRect(), at = r.x + "," + r.y + "," + r.width + "," + r.height;
+		const seen = (window.__mtgClickAt ??= new Map()), was = seen.get(e); seen.set(e, at); return was === at; })()`)
 	p.do(chromedp.Click(chromedp.CSS(sel)))
 }
 
