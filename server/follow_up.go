@@ -183,6 +183,28 @@ func (sd *seeder) carryOver(prev *board.Board) error {
 	return nil
 }
 
+// boardAsAgreed is a meeting's board as it was when plan version was frozen: its op log
+// replayed up to that freeze. The plan may have been reopened and changed since; the
+// follow-up carries over what everyone agreed to, not what came after.
+func (s *Server) boardAsAgreed(ctx context.Context, m board.Meeting, version int) (*board.Board, error) {
+	b := board.NewBoard(m.ID, m.Epoch)
+	for {
+		chs, err := s.cfg.Store.ChangesSince(ctx, m.ID, b.Seq, 1000)
+		if err != nil {
+			return nil, err
+		}
+		if len(chs) == 0 {
+			return nil, fmt.Errorf("meeting %s: the op log has no freeze of plan version %d", m.ID, version)
+		}
+		for _, ch := range chs {
+			b.Commit(ch)
+			if ch.Kind == board.OpFreeze && ch.PlanVersion != nil && ch.PlanVersion.Version == version {
+				return b, nil
+			}
+		}
+	}
+}
+
 // agreedPlan is a meeting's latest established plan version with its document, if any.
 func (s *Server) agreedPlan(ctx context.Context, meetingID string) (board.PlanVersion, board.PlanDoc, bool, error) {
 	v, doc, err := s.establishedVersion(ctx, meetingID)
@@ -204,7 +226,7 @@ func (s *Server) teamFollowUp(c echo.Context) error {
 		return err
 	}
 	ctx := ctxOf(c)
-	_, _, agreed, err := s.agreedPlan(ctx, prev.ID)
+	agreedVersion, _, agreed, err := s.agreedPlan(ctx, prev.ID)
 	if err != nil {
 		return err
 	}
@@ -240,7 +262,7 @@ func (s *Server) teamFollowUp(c echo.Context) error {
 	if err := s.auditStaff(c, board.AuditMeetingCreated, t.Team.ID, m.ID, "follow-up meeting "+m.ID+" of "+prev.ID); err != nil {
 		return err
 	}
-	prevBoard, err := s.cfg.Store.LoadBoard(ctx, prev.ID)
+	prevBoard, err := s.boardAsAgreed(ctx, prev, agreedVersion.Version)
 	if err != nil {
 		return err
 	}

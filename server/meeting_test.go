@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -273,7 +274,8 @@ func queueOf(html string) string {
 }
 
 // TestFollowUp: from the established plan the coordinator books the follow-up meeting:
-// its needs, goals and actions carry over (each action marked where it came from), the
+// its needs, goals and actions carry over as they were agreed, not as changed after the
+// plan was reopened (each action marked where it came from), the
 // team reviews an action, the changes since the plan read as a difference, the team page
 // lists meetings and plan versions, the overview shows what is due, and the invitation's
 // calendar file is valid iCalendar.
@@ -294,6 +296,15 @@ func TestFollowUp(t *testing.T) {
 	before := accBoard(t, env)
 	establish(t, env, map[string]*http.Client{"demo-coord": coord, "demo-guardian1": accGuest(t, env, "demo-guardian1"), "demo-guardian2": accGuest(t, env, "demo-guardian2"),
 		"demo-teacher": accGuest(t, env, "demo-teacher"), "demo-nurse": accGuest(t, env, "demo-nurse"), "demo-ifo": accGuest(t, env, "demo-ifo")})
+
+	// Reopened and changed after it was agreed: the follow-up still carries what was agreed.
+	if resp, body := planForm(t, env, coord, "demo-coord", url.Values{"op": {"reopen"}, "entity": {"plan"}, "d.version": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopen: status %d\n%s", resp.StatusCode, accShort(body))
+	}
+	rev := strconv.FormatInt(accBoard(t, env).Compass["halsa"].Need.Rev, 10)
+	if resp, body := planForm(t, env, coord, "demo-coord", url.Values{"op": {"set"}, "entity": {"compass/halsa"}, "field": {"need"}, "base": {rev}, "value": {"Ändrat efter beslutet."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change the need after the plan was agreed: status %d\n%s", resp.StatusCode, accShort(body))
+	}
 
 	_, team := accGet(t, coord, env.URL+"/teams/"+demo.TeamID)
 	if !strings.Contains(team, "Planen, version 1") || !strings.Contains(team, "fastställd") {
