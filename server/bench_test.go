@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/barnteam/barnteam/exports"
+	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/realtime"
 	"github.com/barnteam/barnteam/server/servertest"
 )
@@ -22,7 +25,70 @@ import (
 // second device; the coordinator signed in with their account, the others let in from the
 // lobby). One op is one iteration: from the send until the last of the 10 has
 // the event. p50 and p99 of that latency are reported as extra metrics.
-func BenchmarkFanoutRoomOf10(b *testing.B) {
+func BenchmarkFanoutRoomOf10(b *testing.B) { benchFanout(b, nil) }
+
+// BenchmarkFanoutWhileDrawingPDFs is BenchmarkFanoutRoomOf10 while the same process draws
+// Barnets plan PDFs (a typical established plan, the work of a first download): one a
+// second, a busy region's worst hour many times over, and back to back, one after the
+// other without pause, as an instance never does (it draws one at a time, once per
+// version). Compare its p50 and p99 with BenchmarkFanoutRoomOf10's: what an export costs
+// the live board.
+func BenchmarkFanoutWhileDrawingPDFs(b *testing.B) {
+	doc, ev := establishedPlan(b)
+	for _, c := range []struct {
+		name  string
+		every time.Duration
+	}{{"one-a-second", time.Second}, {"back-to-back", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			var drawn atomic.Int64
+			benchFanout(b, func(ctx context.Context) {
+				for {
+					if _, err := exports.PDF(doc, ev); err != nil {
+						b.Error(err)
+						return
+					}
+					drawn.Add(1)
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(c.every):
+					}
+				}
+			})
+			b.ReportMetric(float64(drawn.Load()), "pdfs")
+		})
+	}
+}
+
+// establishedPlan is the demo meeting's Barnets plan, established by everyone's
+// approval through the server, as package exports draws it: the frozen document and its
+// evidence, sealed with a fresh key.
+func establishedPlan(b *testing.B) (board.PlanDoc, exports.Evidence) {
+	env := servertest.Start(b, servertest.Options{})
+	establish(b, env, nil)
+	v, err := env.Store.PlanVersion(b.Context(), env.MeetingID, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := exports.ParseCanonical(v.Canonical)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signer, err := exports.LoadOrCreateSigner(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := exports.Evidence{Status: v.Status, Signatures: v.Signatures, Events: v.Events, VerifyURL: env.URL + "/verify",
+		ServerSignature: signer.Sign(v.Canonical), PublicKey: signer.PublicKey()}
+	if _, err := exports.PDF(doc, ev); err != nil { // the fonts' metrics are read once per process
+		b.Fatal(err)
+	}
+	return doc, ev
+}
+
+// benchFanout measures edits to a room of 10 (see BenchmarkFanoutRoomOf10) while
+// background, if not nil, runs until the edits are done.
+func benchFanout(b *testing.B, background func(ctx context.Context)) {
 	// The per-connection op rate limit would refuse a benchmark's pace.
 	env := servertest.Start(b, servertest.Options{Hub: realtime.Options{OpsPerSecond: 1e9, OpsBurst: 1 << 30}})
 	members := []string{"demo-coord", "demo-teacher", "demo-nurse", "demo-ifo", "demo-guardian1", "demo-guardian2", "demo-child", "demo-coord", "demo-guardian1", "demo-teacher"}
@@ -77,6 +143,12 @@ func BenchmarkFanoutRoomOf10(b *testing.B) {
 	}
 	sender := conns[1] // the teacher
 	lat := make([]time.Duration, 0, b.N)
+	if background != nil {
+		bgCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); background(bgCtx) }()
+		defer func() { stop(); <-done }()
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// A rating always applies and re-renders a whole compass area for every variant.

@@ -21,7 +21,7 @@ import (
 
 // establish freezes the demo meeting's plan and has every required signer approve it;
 // it returns everyone's clients, the coordinator's under "demo-coord".
-func establish(t *testing.T, env *servertest.Env, clients map[string]*http.Client) map[string]*http.Client {
+func establish(t testing.TB, env *servertest.Env, clients map[string]*http.Client) map[string]*http.Client {
 	t.Helper()
 	if clients == nil {
 		clients = map[string]*http.Client{"demo-coord": accCoordinator(t, env)}

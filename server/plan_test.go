@@ -17,14 +17,14 @@ import (
 
 // planForm posts an op form to a member's board, as the page's plain forms do, and
 // returns the response (not followed).
-func planForm(t *testing.T, env *servertest.Env, c *http.Client, member string, form url.Values) (*http.Response, string) {
+func planForm(t testing.TB, env *servertest.Env, c *http.Client, member string, form url.Values) (*http.Response, string) {
 	t.Helper()
 	return accPost(t, c, accRoomPath(env, member, "op"), form, nil)
 }
 
 // signFromPage opens the plan page as a member and posts its approval form (with a
 // disagreement when given); it fails the test if the page offers no approval.
-func signFromPage(t *testing.T, env *servertest.Env, c *http.Client, member, disagreement string) {
+func signFromPage(t testing.TB, env *servertest.Env, c *http.Client, member, disagreement string) {
 	t.Helper()
 	resp, body := accGet(t, c, accRoomPath(env, member, "plan"))
 	if resp.StatusCode != http.StatusOK {
