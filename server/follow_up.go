@@ -183,9 +183,9 @@ func (sd *seeder) carryOver(prev *board.Board) error {
 	return nil
 }
 
-// boardAsAgreed is a meeting's board as it was when plan version was frozen: its op log
-// replayed up to that freeze. The plan may have been reopened and changed since; the
-// follow-up carries over what everyone agreed to, not what came after.
+// boardAsAgreed is a meeting's board as it was when the given plan version was frozen:
+// its op log replayed up to that freeze. The plan may have been reopened and changed
+// since; the follow-up carries over what everyone agreed to, not what came after.
 func (s *Server) boardAsAgreed(ctx context.Context, m board.Meeting, version int) (*board.Board, error) {
 	b := board.NewBoard(m.ID, m.Epoch)
 	for {

@@ -206,7 +206,7 @@ const (
 	PlanEstablished PlanStatus = "established"
 	// PlanSuperseded: an established version that a later established version of the
 	// same meeting replaces. It is never stored (an established version stays
-	// established); Superseded works it out from the list of versions.
+	// established); SupersededBy works it out from the list of versions.
 	PlanSuperseded PlanStatus = "superseded"
 )
 
