@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/barnteam/barnteam/server/board"
 	"github.com/barnteam/barnteam/server/demo"
@@ -249,5 +250,54 @@ func TestPlanPDFDrawnOnce(t *testing.T) {
 	}
 	if n := metricValue(t, env, "barnteam_plan_pdfs_made_total"); n != 1 {
 		t.Errorf("%d downloads at once drew %v PDFs, want 1", len(clients), n)
+	}
+}
+
+// TestDownloadLinkGoesWithTheRight: a download link works only while its member may
+// have the plan: not after they are removed from the meeting, and not after the consent
+// that covered their organisation is withdrawn.
+func TestDownloadLinkGoesWithTheRight(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t, servertest.Options{})
+	clients := establish(t, env, nil)
+	link := func(member string) string {
+		t.Helper()
+		if resp, _ := accPost(t, clients[member], accRoomPath(env, member, "plan/link"), nil, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s makes a download link: status %d", member, resp.StatusCode)
+		}
+		_, page := accGet(t, clients[member], accRoomPath(env, member, "plan/link"))
+		m := regexp.MustCompile(`id="dl-link" [^>]*value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s's link page shows no link", member)
+		}
+		return m[1]
+	}
+	download := func(l string) int {
+		t.Helper()
+		c := servertest.NewClient()
+		accGet(t, c, l)
+		resp, _ := accGetNoRedirect(t, c, env.URL+"/p/plan.pdf")
+		return resp.StatusCode
+	}
+	teacher, ifo := link("demo-teacher"), link("demo-ifo")
+	if got := download(teacher); got != http.StatusOK {
+		t.Fatalf("the teacher's link before anything changed: status %d", got)
+	}
+	if resp, _ := accPost(t, clients["demo-coord"], accRoomPath(env, "demo-coord", "remove"), url.Values{"member": {"demo-teacher"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove the teacher: status %d", resp.StatusCode)
+	}
+	if got := download(teacher); got == http.StatusOK {
+		t.Errorf("the removed teacher's link still downloads the plan")
+	}
+	if got := download(ifo); got != http.StatusOK {
+		t.Fatalf("the social worker's link before the withdrawal: status %d", got)
+	}
+	for _, id := range []string{"demo-consent-1", "demo-consent-2"} {
+		if err := env.Store.WithdrawConsent(t.Context(), id, "demo-user-coord", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := download(ifo); got == http.StatusOK {
+		t.Errorf("the social worker's link still downloads the plan after the consent was withdrawn")
 	}
 }

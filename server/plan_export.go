@@ -275,6 +275,25 @@ func (s *Server) linkDownloader(c echo.Context) (downloader, error) {
 	if !ok {
 		return downloader{}, echo.ErrNotFound
 	}
+	// The link is the member's right to the plan, and goes with it: someone removed from
+	// the meeting, or whose organisation no consent covers any more, cannot download
+	// through it, as they cannot through their session.
+	removed, err := s.cfg.Store.Removed(ctx, l.MeetingID)
+	if err != nil {
+		return downloader{}, err
+	}
+	if _, out := removed[m.ID]; out {
+		return downloader{}, echo.ErrNotFound
+	}
+	if board.NeedsConsent(m) {
+		covered, err := s.coveredOrgs(ctx, dir)
+		if err != nil {
+			return downloader{}, err
+		}
+		if !covered[m.OrgID] {
+			return downloader{}, echo.ErrForbidden
+		}
+	}
 	return downloader{Dir: dir, Member: m, Lang: s.printer(c, m.Lang).Lang, Base: "/p/"}, nil
 }
 
