@@ -203,6 +203,14 @@ func (s *Server) startChildMode(c echo.Context) error {
 	}
 	s.setCookie(c, "bt-"+child.ID, token, ss.ExpiresAt)
 	s.setCookie(c, childLockCookie, token, ss.ExpiresAt)
+	// The device is the child's now: the adult's pages still open in other tabs of this
+	// browser must not go on showing or editing the board as the adult. Their sockets
+	// close with "reload", and the reloaded pages land in the child view.
+	if token, _ := c.Get(ctxStaffToken).(string); token != "" {
+		s.hub.CloseWhere(realtime.Match{StaffSession: string(secret.Hash(token))}, realtime.CloseReload)
+	} else if a.Session != nil {
+		s.hub.CloseWhere(realtime.Match{GuestSession: string(a.Session.TokenHash)}, realtime.CloseReload)
+	}
 	return c.Redirect(http.StatusSeeOther, boardPath(a.Dir.Meeting.ID, child.ID))
 }
 

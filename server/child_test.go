@@ -344,9 +344,17 @@ func TestChildModeLocksTheDevice(t *testing.T) {
 			t.Errorf("child mode with %v: status %d, want 422", bad, resp.StatusCode)
 		}
 	}
+	// The coordinator's board is open in another tab of the same browser.
+	otherTab := accDial(t, env, coord, "demo-coord")
+	otherTab.nextOf("welcome")
 	resp, _ := accPost(t, coord, form, url.Values{"code": {"2468"}, "code_again": {"2468"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != strings.TrimPrefix(childPath, env.URL) {
 		t.Fatalf("start child mode: status %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// That tab may not go on as the adult: it is told to reload (and then lands in the
+	// child view, below).
+	if code := otherTab.waitClose(); code != realtime.CloseReload {
+		t.Errorf("the adult's other tab on the device handed over: closed with %d, want %d (reload)", code, realtime.CloseReload)
 	}
 
 	// Locked: everything leads to the child view, and the adult's account is not used.
