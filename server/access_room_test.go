@@ -453,10 +453,25 @@ func TestAccessCofacilitatorAndHandover(t *testing.T) {
 		t.Errorf("co-facilitator's goto while the coordinator still has a socket: %s, want reject forbidden", m.Raw)
 	}
 
+	// The child answers, not yet shared: for the child and the coordinator only.
+	const secret = "Det här har jag bara sagt till Maria."
+	if resp, body := accPost(t, accGuest(t, env, "demo-child"), accRoomPath(env, "demo-child", "op"), url.Values{"op": {"set"}, "entity": {"compass/trygghet"},
+		"field": {"child_words"}, "base": {"0"}, "value": {secret}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the child's answer: status %d\n%s", resp.StatusCode, accShort(body))
+	}
+	cofac.until("the child's answer applied", func(m accMsg) bool { return m.T == "event" && m.Change.Actor == "demo-child" })
+
 	coord.close()
 	snap := cofac.until("a snapshot announcing that they lead", func(m accMsg) bool { return m.T == "snapshot" && m.Announce != "" })
 	if want := env.Catalog.T("sv", "lead.you_lead"); snap.Announce != want {
 		t.Errorf("announcement %q, want %q", snap.Announce, want)
+	}
+	// Leading the meeting is not being the coordinator the child confided in.
+	if strings.Contains(snap.Raw, secret) {
+		t.Errorf("the co-facilitator leading in the coordinator's absence gets the child's unshared answer in the snapshot")
+	}
+	if _, page := accGet(t, cofacHTTP, accRoomPath(env, "acc-cofac", "")); strings.Contains(page, secret) {
+		t.Errorf("the co-facilitator leading in the coordinator's absence sees the child's unshared answer on the board")
 	}
 	cofac.until("the lobby list for the new leader", func(m accMsg) bool { return m.T == "lobby-list" })
 	if m := cofac.do(gotoOp()); m.T != "event" || m.Change.Actor != "acc-cofac" {

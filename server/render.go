@@ -309,7 +309,7 @@ func (d fragData) Drawing() compassDrawing {
 }
 
 // SeesPrivate reports whether the variant sees the child's answers before they are shared.
-func (d fragData) SeesPrivate() bool { return board.SeesPrivate(d.V.Role) }
+func (d fragData) SeesPrivate() bool { return d.V.Private }
 
 // CanWriteField reports whether the variant may write the compass field d.Field.
 func (d fragData) CanWriteField() bool {

@@ -28,10 +28,15 @@ type Variant struct {
 	View string // ViewBoard, ViewChild or ViewScreen
 	// Perspective is the member's own rating perspective (each guardian has their own).
 	Perspective string
+	// Private: the variant sees the child's answers before they are shared. It follows
+	// the member's own role, not the role they act in: a co-facilitator leading while
+	// the coordinator is away leads the meeting, but the child's answers stay between
+	// the child and the coordinator.
+	Private bool
 }
 
 // private reports whether the variant sees the child's answers before they are shared.
-func (v Variant) private() bool { return board.SeesPrivate(v.Role) }
+func (v Variant) private() bool { return v.Private }
 
 // compass is one compass entry as the variant receives it in structured form: without the
 // child's unshared answer unless it may see it, and on the shared screen without the
@@ -105,7 +110,7 @@ func (p Participant) Variant() Variant { return p.variantAs(p.Member.Role) }
 func (p Participant) variantAs(role board.Role) Variant {
 	a := p.actor()
 	a.Role = role
-	return Variant{Lang: p.Lang, Role: role, View: p.View, Perspective: board.OwnPerspective(a)}
+	return Variant{Lang: p.Lang, Role: role, View: p.View, Perspective: board.OwnPerspective(a), Private: board.SeesPrivate(p.Member.Role)}
 }
 
 func (p Participant) actor() board.Actor { return board.ActorOf(p.Member) }
