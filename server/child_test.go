@@ -105,6 +105,12 @@ func TestChildAnswerPrivateUntilShared(t *testing.T) {
 		w.nextOf("snapshot", "welcome")
 	}
 	others := []*accWS{guardian, teacher, screen}
+	// The other guardian's phone loses its connection now, and comes back after the
+	// answer was shared and taken back again.
+	guardian2HTTP := accGuest(t, env, "demo-guardian2")
+	away := accDial(t, env, guardian2HTTP, "demo-guardian2")
+	left := away.nextOf("welcome")
+	away.close()
 
 	const words = "Jag vill ha en kompis på rasten"
 	send := func(op accOp) int64 {
@@ -171,6 +177,27 @@ func TestChildAnswerPrivateUntilShared(t *testing.T) {
 			t.Errorf("%s: taking the answer back shows it or announces it: %s", w.name, accShort(m.Raw))
 		}
 	}
+	// Back after all that: the events it missed carry nothing of the answer.
+	ctx, cancel := context.WithTimeout(context.Background(), accWait)
+	defer cancel()
+	ws, _, err := env.Dial(ctx, guardian2HTTP, "demo-guardian2", left.Seq, left.Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := accWrap(t, "demo-guardian2 back", ws)
+	if w := back.nextOf("welcome"); w.Resume != "events" {
+		t.Fatalf("the returning guardian resumed with %q, want events", w.Resume)
+	}
+	for seq := left.Seq + 1; seq <= seqBack; seq++ {
+		m := eventAt(back, seq)
+		if a, _ := childAnswerIn(t, m); a != (board.ChildAnswer{}) {
+			t.Errorf("the returning guardian got the child's answer, shared then and taken back since, in event %d: %+v", seq, a)
+		}
+		if strings.Contains(m.HTMLText(), words) {
+			t.Errorf("the returning guardian got the child's words in event %d's HTML", seq)
+		}
+	}
+
 	// Nothing of it anywhere in a fresh page or snapshot of the others.
 	for _, member := range []string{"demo-guardian1", "demo-teacher"} {
 		_, body := accGet(t, accGuest(t, env, member), env.BoardURL(member))

@@ -575,7 +575,7 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 			if err != nil {
 				r.hub.log.Error("render change", "meeting", r.id, "err", err)
 			}
-			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: c.variant.change(&missed[i]), HTML: frags}))
+			c.enqueue(mustJSON(eventMsg{T: "event", Seq: missed[i].Seq, Change: c.variant.change(r.asSharedNow(&missed[i])), HTML: frags}))
 		}
 	}
 	r.hub.m.resumes[resume].Inc()
@@ -587,6 +587,23 @@ func (r *Room) join(c *conn, since int64, epoch string) {
 	if c.p.Member.Role == board.RoleCoordinator {
 		r.leadChanged() // a co-facilitator who was leading hands back
 	}
+}
+
+// asSharedNow is a missed change as a resuming client may get it: an answer the child
+// shared then and has taken back since stays with the child. Sharing is decided by the
+// board as it is now, not by the change's own copy of the flag.
+func (r *Room) asSharedNow(ch *board.Change) *board.Change {
+	if ch.Compass == nil || !ch.Compass.Child.Shared {
+		return ch
+	}
+	if now := r.b.Compass[ch.Compass.Area]; now != nil && now.Child.Shared {
+		return ch
+	}
+	e := *ch.Compass
+	e.Child.Shared = false
+	cp := *ch
+	cp.Compass = &e
+	return &cp
 }
 
 // broadcastLobby sends the lobby region to everyone who leads the meeting now.
