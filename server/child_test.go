@@ -265,6 +265,32 @@ func TestScreenReadOnlyAndMinimal(t *testing.T) {
 	if accBoard(t, env).Compass["halsa"].Works.Value != "Sover bättre nu" {
 		t.Errorf("the screen's op changed the board")
 	}
+
+	// What is written on the agenda and in the plan stays off the room's computer: its
+	// HTML shows the current item's notes and where the plan stands, nothing more.
+	const decision, parked, reason = "Beslut som skärmen inte ska ha", "Parkerat som skärmen inte ska ha", "Anledning som skärmen inte ska ha"
+	item := accBoard(t, env).AgendaList()[2] // not the current item
+	for _, op := range []accOp{
+		accNewOp("set", "agenda/"+item.ID, item.Decisions.Rev, map[string]any{"field": "decisions", "value": decision}),
+		accNewOp("set", "agenda/"+item.ID, item.Parked.Rev, map[string]any{"field": "parked", "value": parked}),
+		accNewOp("set", "plan", accBoard(t, env).Plan.Reason.Rev, map[string]any{"field": "reason", "value": reason}),
+	} {
+		if m := coord.do(op); m.T != "event" {
+			t.Fatalf("the coordinator's %v: %s", op, accShort(m.Raw))
+		}
+		m := screen.until("the coordinator's edit", func(m accMsg) bool { return m.Change != nil && m.Change.CID == op.CID })
+		for _, text := range []string{decision, parked, reason} {
+			if strings.Contains(m.Raw, text) {
+				t.Errorf("the screen's event holds %q", text)
+			}
+		}
+	}
+	again := screenDial(t, env, screenHTTP).nextOf("snapshot")
+	for _, text := range []string{decision, parked, reason, "Syftet med mötet"} {
+		if strings.Contains(again.Raw, text) {
+			t.Errorf("the screen's snapshot holds %q", text)
+		}
+	}
 }
 
 // TestScreenOpenCodeAndClose: only the meeting's leader opens a shared screen; its code

@@ -50,15 +50,46 @@ func (v Variant) compass(e *board.CompassEntry) *board.CompassEntry {
 	return e
 }
 
-// change is a change as the variant receives it in structured form (see compass).
+// change is a change as the variant receives it in structured form (see compass). The
+// shared screen gets the least it needs: no area's texts, no agenda item's notes,
+// decisions or parking lot (its HTML shows the current item's notes), and of the plan
+// only where it stands.
 func (v Variant) change(ch *board.Change) *board.Change {
 	c := ch.ForViewer(v.private())
-	if v.View == ViewScreen && c.Compass != nil {
-		cp := *c
-		cp.Compass = c.Compass.RatingsOnly()
-		c = &cp
+	if v.View != ViewScreen {
+		return c
 	}
-	return c
+	cp := *c
+	if c.Compass != nil {
+		cp.Compass = c.Compass.RatingsOnly()
+	}
+	if c.Agenda != nil {
+		cp.Agenda = screenAgendaItem(c.Agenda)
+	}
+	if c.Plan != nil {
+		cp.Plan = &board.PlanState{Version: c.Plan.Version, Status: c.Plan.Status, EstablishedAt: c.Plan.EstablishedAt, Rev: c.Plan.Rev}
+	}
+	cp.PlanVersion = nil
+	return &cp
+}
+
+// agenda is the agenda as the variant receives it in structured form (see change).
+func (v Variant) agenda(items []*board.AgendaItem) []*board.AgendaItem {
+	if v.View != ViewScreen {
+		return items
+	}
+	out := make([]*board.AgendaItem, len(items))
+	for i, a := range items {
+		out[i] = screenAgendaItem(a)
+	}
+	return out
+}
+
+// screenAgendaItem is an agenda item without what was written on it.
+func screenAgendaItem(a *board.AgendaItem) *board.AgendaItem {
+	cp := *a
+	cp.Notes, cp.Decisions, cp.Parked = board.Text{}, board.Text{}, board.Text{}
+	return &cp
 }
 
 // Participant is one person's connection identity, established by the HTTP layer from

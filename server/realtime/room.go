@@ -691,7 +691,7 @@ func (r *Room) missedSince(since int64) []board.Change {
 
 // state is the structured board for snapshots, as a variant may see it.
 func (r *Room) state(v Variant) StateJSON {
-	s := StateJSON{Meeting: r.b.Meeting, Agenda: r.b.AgendaList(), Goals: []*board.Goal{}, Actions: r.b.ActionList()}
+	s := StateJSON{Meeting: r.b.Meeting, Agenda: v.agenda(r.b.AgendaList()), Goals: []*board.Goal{}, Actions: r.b.ActionList()}
 	for _, a := range board.Areas {
 		s.Compass = append(s.Compass, v.compass(r.b.Compass[a]))
 		s.Goals = append(s.Goals, r.b.GoalsFor(a)...)
