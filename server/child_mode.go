@@ -271,13 +271,15 @@ func (s *Server) unlock(c echo.Context) error {
 	p := s.cfg.Catalog.Printer(a.Lang)
 	key := string(a.Session.TokenHash)
 	now := s.cfg.Now()
-	if !s.unlockLimiter.Allow(key, now) {
+	// Every attempt counts before the (slow) check, so that many sent at once cannot all
+	// be checked: a child who wants out, or someone trying codes, gets the same few tries.
+	if !s.unlockLimiter.Take(key, now) {
 		return s.renderUnlock(c, a, http.StatusTooManyRequests, p.T("childmode.too_many", "count", int(unlockLockedFor/time.Minute)))
 	}
 	if !auth.Verify(a.Session.UnlockHash, c.FormValue("code")) {
-		s.unlockLimiter.Hit(key, now)
 		return s.renderUnlock(c, a, http.StatusUnprocessableEntity, p.T("childmode.wrong_code"))
 	}
+	s.unlockLimiter.Reset(key)
 	ctx := c.Request().Context()
 	if err := s.cfg.Store.DeleteSession(ctx, a.Session.TokenHash); err != nil {
 		return err

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -65,5 +67,33 @@ func TestLimiter(t *testing.T) {
 	l.Reset("a")
 	if !l.Allow("a", t0) {
 		t.Error("Reset does not forget")
+	}
+}
+
+// TestLimiterTakeAtOnce: attempts made at the same moment get exactly the limit, however
+// many there are.
+func TestLimiterTakeAtOnce(t *testing.T) {
+	l := NewLimiter(5, time.Minute)
+	now := time.Now()
+	var wg sync.WaitGroup
+	var taken atomic.Int32
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l.Take("k", now) {
+				taken.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := taken.Load(); n != 5 {
+		t.Errorf("%d of 64 attempts at once were taken, want 5", n)
+	}
+	if l.Take("k", now.Add(59*time.Second)) {
+		t.Errorf("an attempt within the window was taken after the limit")
+	}
+	if !l.Take("k", now.Add(61*time.Second)) {
+		t.Errorf("an attempt after the window was refused")
 	}
 }

@@ -34,6 +34,24 @@ func (l *Limiter) Allow(key string, now time.Time) bool {
 	return len(l.recent(key, now)) < l.max
 }
 
+// Take counts an attempt by key if it may make one now, and reports whether it may: the
+// check and the count in one step, so that attempts made at the same moment (parallel
+// requests racing a slow check) cannot slip past the limit between the two.
+func (l *Limiter) Take(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.recent(key, now)
+	if len(r) >= l.max {
+		return false
+	}
+	l.hits[key] = append(r, now)
+	l.ops++
+	if l.ops%1024 == 0 {
+		l.sweep(now)
+	}
+	return true
+}
+
 // Hit counts an attempt by key.
 func (l *Limiter) Hit(key string, now time.Time) {
 	l.mu.Lock()
