@@ -387,6 +387,8 @@ func TestChildModeLocksTheDevice(t *testing.T) {
 	form := accRoomPath(env, "demo-coord", "child-mode")
 	if resp, body := accGet(t, coord, form); resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="code_again"`) {
 		t.Fatalf("the child-mode form: status %d", resp.StatusCode)
+	} else if !strings.Contains(body, "inte har delat med de andra. Lämna bara över en enhet där det är rätt") {
+		t.Errorf("the child-mode form does not say that the device shows the child's earlier answers")
 	}
 	for _, bad := range []url.Values{
 		{"code": {"12"}, "code_again": {"12"}},
