@@ -418,8 +418,11 @@ func TestMeetingTimerAgreesAcrossDevices(t *testing.T) {
 	}
 	vals, took = mtgReadTimers(four...)
 	mtgAgree(t, "resumed", four, vals, took, 2)
+	// A device knows the server's clock from messages that took a moment to arrive, so
+	// right after resuming it may show a second more than the paused value (as devices
+	// may differ by a second or two above); never more than that, nor much less.
 	for i, x := range vals {
-		if x > v+300 || x < v+300-5 {
+		if x > v+300+1 || x < v+300-5 {
 			t.Errorf("%s shows %s after resuming from %s", four[i].name, mtgClockText(x), more)
 		}
 	}
